@@ -1,0 +1,52 @@
+// Image Trust extension: a table of contents. Commands are registered first and answer "server not ready" cleanly.
+import * as vscode from 'vscode';
+import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { SECTION, TREE_CHANGED_NOTIFICATION } from '../../server/src/protocol';
+import { readSettings } from './config';
+import { StatusDisplay } from './statusDisplay';
+import { TrustTreeProvider } from './trustTree';
+import { registerCommands } from './commands';
+
+let client: LanguageClient | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const output = vscode.window.createOutputChannel('Image Trust', { log: true });
+  const tree = new TrustTreeProvider(() => client);
+  const status = new StatusDisplay();
+  context.subscriptions.push(output, status, vscode.window.registerTreeDataProvider('imageTrust.tree', tree));
+  registerCommands(context, { client: () => client, tree, output });
+
+  const serverModule = context.asAbsolutePath('dist/server.js');
+  const serverOptions: ServerOptions = {
+    run: { module: serverModule, transport: TransportKind.ipc },
+    debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
+  };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [
+      { scheme: 'file', language: 'yaml' },
+      { scheme: 'file', language: 'dockerfile' },
+      { scheme: 'file', pattern: '**/{Dockerfile,Containerfile,*.Dockerfile,*.Containerfile,Dockerfile.*,Containerfile.*}' },
+      { scheme: 'untitled', language: 'yaml' },
+      { scheme: 'untitled', language: 'dockerfile' },
+    ],
+    synchronize: { configurationSection: SECTION },
+    initializationOptions: { settings: readSettings(), workspaceTrusted: vscode.workspace.isTrusted },
+    outputChannel: output,
+  };
+  client = new LanguageClient('imageTrust', 'Image Trust', serverOptions, clientOptions);
+  status.working(true);
+  await client.start();
+  context.subscriptions.push(
+    client.onNotification(TREE_CHANGED_NOTIFICATION, () => {
+      tree.refresh();
+      void status.update(client!);
+    }),
+  );
+  status.working(false);
+  void status.update(client);
+}
+
+export async function deactivate(): Promise<void> {
+  await client?.stop();
+  client = undefined;
+}

@@ -1,0 +1,103 @@
+// Command-line parsing for `image-trust`. Usage errors are ImageTrustError('USAGE') → exit 2.
+import { parseArgs } from 'node:util';
+import { ImageTrustError } from '../core/errors';
+import { FILE_KINDS, type FileKind } from '../core/types';
+
+export const USAGE = `Usage: image-trust <command> [options] [paths…]
+
+Commands:
+  scan [paths…]   find image references and report tags that are not pinned by digest
+  pin [paths…]    rewrite files so every tag reference is pinned to its current digest
+  tree [paths…]   show every image with its digest, signatures and attestations
+
+Options (scan):
+  --format text|json|sarif    output format (default text)
+  --fail-on error|warning|info|never
+                              exit 1 when a finding at or above this severity exists (default warning)
+  --kind KIND                 treat every given file as KIND (kubernetes, dockerfile, helm-values, compose, kustomize)
+  --resolve                   ask registries what each tag points to now (drift, digest not found)
+  --verify                    verify signatures and attestations under the trust policy
+  --policy FILE               trust policy (default: .image-trust.yaml in the current folder)
+  --offline                   never touch the network: answers come from the cache only
+  --cache-dir DIR             where resolved digests and manifests are cached
+Options (pin):
+  --dry-run                   show what would change, write nothing
+  --platform os/arch[/variant]  pin the digest of one platform instead of the multi-platform index
+  -h, --help, --version`;
+
+export type Format = 'text' | 'json' | 'sarif' | 'markdown';
+export type FailOn = 'error' | 'warning' | 'info' | 'never';
+
+export interface CliOptions {
+  command: 'scan' | 'pin' | 'tree' | 'help' | 'version';
+  paths: string[];
+  format: Format;
+  failOn: FailOn;
+  kind?: FileKind;
+  resolve: boolean;
+  verify: boolean;
+  offline: boolean;
+  dryRun: boolean;
+  platform?: string;
+  policy?: string;
+  cacheDir?: string;
+}
+
+function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new ImageTrustError('USAGE', `--${name} must be one of ${allowed.join(', ')} (got "${value}")`);
+  }
+  return value as T;
+}
+
+export function parseCli(argv: string[]): CliOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        format: { type: 'string' },
+        'fail-on': { type: 'string' },
+        kind: { type: 'string' },
+        resolve: { type: 'boolean', default: false },
+        verify: { type: 'boolean', default: false },
+        offline: { type: 'boolean', default: false },
+        'dry-run': { type: 'boolean', default: false },
+        platform: { type: 'string' },
+        policy: { type: 'string' },
+        'cache-dir': { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+        version: { type: 'boolean', default: false },
+      },
+    });
+  } catch (err) {
+    throw new ImageTrustError('USAGE', (err as Error).message);
+  }
+  const { values, positionals } = parsed;
+  const base = {
+    paths: positionals.slice(1),
+    format: oneOf<Format>('format', values.format, ['text', 'json', 'sarif', 'markdown'], 'text'),
+    failOn: oneOf<FailOn>('fail-on', values['fail-on'], ['error', 'warning', 'info', 'never'], 'warning'),
+    kind: values.kind === undefined ? undefined : oneOf<FileKind>('kind', values.kind, FILE_KINDS, 'kubernetes'),
+    resolve: values.resolve!,
+    verify: values.verify!,
+    offline: values.offline!,
+    dryRun: values['dry-run']!,
+    platform: values.platform,
+    policy: values.policy,
+    cacheDir: values['cache-dir'],
+  };
+  if (values.version) return { ...base, command: 'version' };
+  if (values.help || positionals.length === 0) return { ...base, command: 'help' };
+  const command = positionals[0];
+  if (command !== 'scan' && command !== 'pin' && command !== 'tree') {
+    throw new ImageTrustError('USAGE', `unknown command "${command}" (expected scan, pin or tree)`);
+  }
+  if (base.platform !== undefined && !/^[a-z0-9]+\/[a-z0-9]+(\/[a-z0-9]+)?$/.test(base.platform)) {
+    throw new ImageTrustError('USAGE', `--platform must look like os/arch or os/arch/variant (got "${base.platform}")`);
+  }
+  return { ...base, command, paths: base.paths.length ? base.paths : ['.'] };
+}

@@ -1,0 +1,68 @@
+// `--format sarif`: SARIF 2.1.0 for code-scanning tools (rules with help text, results with regions).
+import { createHash } from 'node:crypto';
+import { RULES, type Severity } from '../../core/findings';
+import type { ScanReport } from '../../core/report';
+
+const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', information: 'note', hint: 'note' };
+
+export function formatSarif(report: ScanReport, version: string): string {
+  const usedRules = new Set<string>(Object.keys(RULES));
+  for (const f of report.files) for (const d of f.findings) usedRules.add(d.code);
+  const ruleIds = [...usedRules];
+  const rules = ruleIds.map((id) => {
+    const r = RULES[id];
+    return {
+      id,
+      name: id.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase()),
+      shortDescription: { text: r?.title ?? id },
+      fullDescription: { text: r?.help ?? id },
+      help: { text: r?.help ?? id, markdown: `${r?.help ?? id}\n\nSee docs/rules.md#${id}.` },
+      defaultConfiguration: { level: LEVEL[r?.defaultSeverity ?? 'warning'] },
+    };
+  });
+  const seen = new Map<string, number>();
+  const results = report.files.flatMap((f) =>
+    f.findings.map((d) => {
+      const range = f.lines.rangeOf(d.range);
+      const text = f.lines.text.slice(d.range.start, d.range.end);
+      // Stable across unrelated edits: rule + file + the reference text + its occurrence, not the line number.
+      const key = `${d.code}\0${f.path}\0${text}`;
+      const occurrence = (seen.get(key) ?? 0) + 1;
+      seen.set(key, occurrence);
+      const fingerprint = createHash('sha256').update(`${key}\0${occurrence}`).digest('hex').slice(0, 32);
+      return {
+        ruleId: d.code,
+        ruleIndex: ruleIds.indexOf(d.code),
+        level: LEVEL[d.severity],
+        message: { text: d.message },
+        locations: [
+          {
+            physicalLocation: {
+              artifactLocation: { uri: encodeURI(f.path), uriBaseId: '%SRCROOT%' },
+              region: {
+                startLine: range.start.line + 1,
+                startColumn: range.start.character + 1,
+                endLine: range.end.line + 1,
+                endColumn: range.end.character + 1,
+                snippet: { text },
+              },
+            },
+          },
+        ],
+        partialFingerprints: { 'imageTrust/v1': fingerprint },
+      };
+    }),
+  );
+  const sarif = {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      {
+        tool: { driver: { name: 'image-trust', version, semanticVersion: version, informationUri: 'https://github.com/image-trust/image-trust', rules } },
+        columnKind: 'utf16CodeUnits',
+        results,
+      },
+    ],
+  };
+  return `${JSON.stringify(sarif, null, 2)}\n`;
+}

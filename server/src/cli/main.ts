@@ -1,0 +1,87 @@
+// `image-trust` CLI: thin glue over the core. Exit 0: nothing at or above --fail-on; 1: there is; 2: usage/I/O error.
+import { relative, sep } from 'node:path';
+import { ImageTrustError } from '../core/errors';
+import type { Severity } from '../core/findings';
+import { reportFile, type ScanReport } from '../core/report';
+import { walk } from '../core/workspace';
+import { parseCli, USAGE, type CliOptions, type FailOn } from './args';
+import { formatJson } from './format/json';
+import { formatSarif } from './format/sarif';
+import { formatText } from './format/text';
+
+declare const __VERSION__: string | undefined;
+const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev';
+
+const RANK: Record<Severity, number> = { error: 3, warning: 2, information: 1, hint: 0 };
+const FAIL_RANK: Record<FailOn, number> = { error: 3, warning: 2, info: 1, never: Infinity };
+
+export function displayPath(abs: string, cwd = process.cwd()): string {
+  return relative(cwd, abs).split(sep).join('/') || '.';
+}
+
+export function scan(opts: CliOptions, cwd = process.cwd()): ScanReport {
+  const walked = walk(opts.paths, { forceKind: opts.kind });
+  const report: ScanReport = { files: [], notices: walked.skipped.map((s) => ({ path: displayPath(s.absPath, cwd), message: s.reason })) };
+  for (const file of walked.files) {
+    const path = displayPath(file.absPath, cwd);
+    try {
+      report.files.push(reportFile(path, file.absPath, file.text, file.kind));
+    } catch (err) {
+      // One file's failure never stops the scan: it becomes a notice naming the problem.
+      report.notices.push({ path, message: `could not analyze: ${(err as Error).message}` });
+    }
+  }
+  return report;
+}
+
+export function exitCodeFor(report: ScanReport, failOn: FailOn): number {
+  const threshold = FAIL_RANK[failOn];
+  return report.files.some((f) => f.findings.some((d) => RANK[d.severity] >= threshold)) ? 1 : 0;
+}
+
+export async function run(argv: string[], io: { out: (s: string) => void; err: (s: string) => void }): Promise<number> {
+  let opts: CliOptions;
+  try {
+    opts = parseCli(argv);
+  } catch (err) {
+    io.err(`image-trust: ${(err as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  try {
+    switch (opts.command) {
+      case 'help':
+        io.out(`${USAGE}\n`);
+        return 0;
+      case 'version':
+        io.out(`${VERSION}\n`);
+        return 0;
+      case 'scan': {
+        const report = scan(opts);
+        if (opts.format === 'json') io.out(formatJson(report));
+        else if (opts.format === 'sarif') io.out(formatSarif(report, VERSION));
+        else io.out(formatText(report));
+        return exitCodeFor(report, opts.failOn);
+      }
+      default:
+        io.err(`image-trust: "${opts.command}" is not available in this build\n`);
+        return 2;
+    }
+  } catch (err) {
+    const msg = err instanceof ImageTrustError ? err.message : `unexpected error: ${(err as Error).stack ?? err}`;
+    io.err(`image-trust: ${msg}\n`);
+    return 2;
+  }
+}
+
+/** Process entry point (bin/image-trust.js). */
+export function main(): void {
+  run(process.argv.slice(2), { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err) => {
+      process.stderr.write(`image-trust: ${err}\n`);
+      process.exitCode = 2;
+    },
+  );
+}

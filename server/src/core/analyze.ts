@@ -1,0 +1,50 @@
+// The one entry point from text to classified image references: extract by kind, then classify each reference.
+import { extractCompose } from './extract/compose';
+import { extractDockerfile } from './extract/dockerfile';
+import { extractHelmValues } from './extract/helm-values';
+import { extractKubernetes } from './extract/kubernetes';
+import { extractKustomize } from './extract/kustomize';
+import { LineIndex } from './positions';
+import { InvalidReferenceError, parseReference } from './reference';
+import { suppressedRules } from './suppressions';
+import type { FileKind, ImageRef, RawRef } from './types';
+
+const EXTRACTORS: Record<FileKind, (text: string) => RawRef[]> = {
+  kubernetes: extractKubernetes,
+  dockerfile: extractDockerfile,
+  'helm-values': extractHelmValues,
+  compose: extractCompose,
+  kustomize: extractKustomize,
+};
+
+export function extractRefs(text: string, kind: FileKind): RawRef[] {
+  return EXTRACTORS[kind](text);
+}
+
+export function classify(raw: RawRef): ImageRef {
+  if (raw.templated) return { ...raw, status: 'templated', parsed: null };
+  try {
+    const parsed = parseReference(raw.reference);
+    return { ...raw, status: parsed.digest ? 'pinned' : 'unpinned', parsed };
+  } catch (err) {
+    if (err instanceof InvalidReferenceError) return { ...raw, status: 'invalid', parsed: null, error: err.message };
+    throw err;
+  }
+}
+
+export interface Analysis {
+  kind: FileKind;
+  refs: ImageRef[];
+  lines: LineIndex;
+}
+
+/** Extract and classify every image reference in `text`, with line-level suppressions attached. */
+export function analyzeText(text: string, kind: FileKind): Analysis {
+  const lines = new LineIndex(text);
+  const refs = extractRefs(text, kind).map((raw) => {
+    const ref = classify(raw);
+    const ignored = suppressedRules(kind, lines, raw.range.end);
+    return ignored ? { ...ref, ignored } : ref;
+  });
+  return { kind, refs, lines };
+}

@@ -1,0 +1,401 @@
+// Shared helpers for the YAML extractors (Kubernetes, Helm values, compose, kustomize).
+//
+// Everything works on the `yaml` package's document AST with source ranges: the text is parsed once, the AST is
+// walked once, and no document is converted with `toJS()`. Ranges are UTF-16 offsets into the text exactly as given
+// (a leading BOM counts as one code unit), and every reported range satisfies
+// `text.slice(range.start, range.end) === ref.text`.
+
+import { isAlias, isMap, isScalar, isSeq, parseAllDocuments, visit } from 'yaml';
+import type { Alias, Document, EmptyStream, Node, Pair, ParsedNode, Scalar, YAMLMap } from 'yaml';
+import type { FileKind, OffsetRange, PinSite, RawRef } from '../types';
+import { isTemplated } from './templating';
+
+/** A YAML syntax error (or an extractor failure) in one document, for display next to the references. */
+export interface YamlProblem {
+  message: string;
+  range: OffsetRange;
+}
+
+/** References found in a YAML file, plus the problems that made some documents yield nothing. */
+export interface YamlExtraction {
+  refs: RawRef[];
+  errors: YamlProblem[];
+}
+
+// `prettyErrors: false` keeps messages to one line (the LSP shows the range itself). Alias expansion is not a risk
+// here even though `maxAliasCount` cannot be passed: that option only bounds `toJS()`, which is never called. Our own
+// traversal follows aliases but walks every collection at most once per document (see YamlDoc.firstVisit), so the
+// work is linear in the document size whatever the aliasing ("billion laughs" included).
+const PARSE_OPTIONS = { prettyErrors: false, keepSourceTokens: false } as const;
+
+/** How deep the walkers descend before giving up; real manifests are far shallower. */
+const MAX_DEPTH = 512;
+/** How many nested `<<` merges a key lookup follows (guards against merge cycles). */
+const MAX_MERGE_DEPTH = 16;
+
+/** Per-document state of one extraction: alias resolution, walk bookkeeping and de-duplication. */
+export class YamlDoc {
+  private readonly visited = new Set<Node>();
+  private readonly reportedKeys = new Set<string>();
+  private aliasTargets: Map<Alias, Node | undefined> | undefined;
+
+  constructor(
+    readonly text: string,
+    readonly doc: Document.Parsed,
+    readonly kind: FileKind,
+    private readonly out: RawRef[],
+  ) {}
+
+  /** Follows an alias to its anchored node; returns other nodes unchanged and anything else as undefined. */
+  deref(value: unknown): Node | undefined {
+    if (isAlias(value)) return this.resolveAlias(value);
+    return isScalar(value) || isMap(value) || isSeq(value) ? (value as Node) : undefined;
+  }
+
+  /** True the first time a node is seen: walks skip collections they already walked (through aliases). */
+  firstVisit(node: Node): boolean {
+    if (this.visited.has(node)) return false;
+    this.visited.add(node);
+    return true;
+  }
+
+  /**
+   * Records a reference unless the same place already produced the same reference — which is how a reference
+   * reached through several aliases is reported once, at the anchor's scalar.
+   */
+  report(ref: RawRef): void {
+    const key = `${ref.range.start}:${ref.range.end}:${ref.reference}`;
+    if (this.reportedKeys.has(key)) return;
+    this.reportedKeys.add(key);
+    this.out.push(ref);
+  }
+
+  // `Alias.resolve()` walks the whole document on every call; one walk per document (only for documents that have
+  // aliases at all) keeps alias-heavy files linear. An alias refers to the last anchor of that name before it.
+  private resolveAlias(alias: Alias): Node | undefined {
+    if (!this.aliasTargets) {
+      const targets = new Map<Alias, Node | undefined>();
+      const anchors = new Map<string, Node>();
+      visit(this.doc, {
+        Node(_key, node) {
+          if (isAlias(node)) targets.set(node, anchors.get(node.source));
+          else if (node.anchor) anchors.set(node.anchor, node);
+        },
+      });
+      this.aliasTargets = targets;
+    }
+    const target = this.aliasTargets.get(alias);
+    return isAlias(target) ? undefined : target;
+  }
+}
+
+/**
+ * Parses every document of `text` and runs `extractDocument` on each valid one. A document with syntax errors yields
+ * no references (its AST may not mean what the author intended) and its errors are returned; an unexpected failure
+ * in one document is reported the same way and never affects the other documents. Never throws.
+ */
+export function extractFromDocuments(
+  text: string,
+  kind: FileKind,
+  extractDocument: (doc: YamlDoc) => void,
+): YamlExtraction {
+  const refs: RawRef[] = [];
+  const errors: YamlProblem[] = [];
+  let docs: Document.Parsed[] | EmptyStream;
+  try {
+    docs = parseAllDocuments<ParsedNode>(text, PARSE_OPTIONS);
+  } catch (err) {
+    errors.push({ message: `YAML could not be parsed: ${describe(err)}`, range: { start: 0, end: text.length } });
+    return { refs, errors };
+  }
+  if ('empty' in docs) {
+    // An empty stream (only comments or directives) can still carry errors.
+    for (const e of docs.errors) errors.push(problemOf(e.message, e.pos, text.length));
+    return { refs, errors };
+  }
+  for (const doc of docs) {
+    if (doc.errors.length > 0) {
+      for (const e of doc.errors) errors.push(problemOf(e.message, e.pos, text.length));
+      continue;
+    }
+    const found: RawRef[] = [];
+    try {
+      extractDocument(new YamlDoc(text, doc, kind, found));
+      refs.push(...found);
+    } catch (err) {
+      const range = { start: doc.range?.[0] ?? 0, end: doc.range?.[2] ?? text.length };
+      errors.push({ message: `Image references could not be extracted from this document: ${describe(err)}`, range });
+    }
+  }
+  return { refs, errors };
+}
+
+function problemOf(message: string, pos: [number, number], textLength: number): YamlProblem {
+  const start = Math.min(pos[0], textLength);
+  return { message, range: { start, end: Math.min(Math.max(pos[1], start), textLength) } };
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Mapping access (merge-key aware)
+
+function isMergeKey(key: unknown): boolean {
+  if (!isScalar(key)) return false;
+  const v = key.value;
+  return v === '<<' || (typeof v === 'symbol' && v.description === '<<');
+}
+
+/** The string form of a mapping key, or undefined for keys that are not scalars. */
+export function keyName(key: unknown): string | undefined {
+  if (!isScalar(key)) return undefined;
+  return typeof key.source === 'string' ? key.source : String(key.value);
+}
+
+/** The pair written in this mapping itself (not merged in) for `key`. */
+export function ownPair(map: YAMLMap, key: string): Pair | undefined {
+  for (const pair of map.items) if (keyName(pair.key) === key) return pair as Pair;
+  return undefined;
+}
+
+/**
+ * The value of `key` in a mapping, following aliases and `<<` merge keys the way Kubernetes, compose and Helm (all
+ * go-yaml based) do: a key written in the mapping wins over merged ones, earlier merge sources win over later ones.
+ * Returns undefined when the key is absent; a present key with an empty value yields its null scalar.
+ */
+export function mapGet(doc: YamlDoc, map: YAMLMap, key: string, depth = 0): Node | undefined {
+  let merges: Pair[] | undefined;
+  for (const pair of map.items) {
+    if (isMergeKey(pair.key)) (merges ??= []).push(pair as Pair);
+    else if (keyName(pair.key) === key) return doc.deref(pair.value) ?? undefined;
+  }
+  if (!merges || depth >= MAX_MERGE_DEPTH) return undefined;
+  for (const source of merges.flatMap((pair) => mergeSources(doc, pair))) {
+    const found = mapGet(doc, source, key, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** All entries of a mapping as [key, value], merged-in keys included (own keys first, no duplicates). */
+export function mapEntries(doc: YamlDoc, map: YAMLMap, depth = 0): [string, Node | undefined][] {
+  const entries: [string, Node | undefined][] = [];
+  const seen = new Set<string>();
+  const merges: Pair[] = [];
+  for (const pair of map.items) {
+    if (isMergeKey(pair.key)) {
+      merges.push(pair as Pair);
+      continue;
+    }
+    const name = keyName(pair.key);
+    if (name === undefined || seen.has(name)) continue;
+    seen.add(name);
+    entries.push([name, doc.deref(pair.value)]);
+  }
+  if (depth >= MAX_MERGE_DEPTH) return entries;
+  for (const source of merges.flatMap((pair) => mergeSources(doc, pair))) {
+    for (const entry of mapEntries(doc, source, depth + 1)) {
+      if (seen.has(entry[0])) continue;
+      seen.add(entry[0]);
+      entries.push(entry);
+    }
+  }
+  return entries;
+}
+
+function mergeSources(doc: YamlDoc, pair: Pair): YAMLMap[] {
+  const value = doc.deref(pair.value);
+  if (isMap(value)) return [value];
+  if (!isSeq(value)) return [];
+  return value.items.map((item) => doc.deref(item)).filter((item): item is YAMLMap => isMap(item));
+}
+
+/** `mapGet` narrowed to a mapping value. */
+export function mapGetMap(doc: YamlDoc, map: YAMLMap, key: string): YAMLMap | undefined {
+  const value = mapGet(doc, map, key);
+  return isMap(value) ? value : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Scalars
+
+/**
+ * The string a scalar stands for *before* YAML typing: `tag: 1.20` gives "1.20" (not the float 1.2), `tag: ""` and
+ * `tag:` give "", `x: null`/`~` give "". Undefined for non-scalars.
+ */
+export function scalarString(node: Node | undefined): string | undefined {
+  if (!isScalar(node)) return undefined;
+  if (node.value === null) return '';
+  if (typeof node.source === 'string') return node.source;
+  return String(node.value);
+}
+
+/** Where a scalar's content sits in the source. `pinnable` is false when the content cannot be replaced in place. */
+export interface ScalarSite {
+  range: OffsetRange;
+  text: string;
+  pinnable: boolean;
+}
+
+/**
+ * The source range of a scalar's content: inside the quotes for quoted scalars (so an edit replaces only the
+ * reference), the scalar itself for plain ones. For a block scalar (`|`/`>`) the single content line holding the
+ * value; a value spread over several lines is reported over its whole content but cannot be pinned in place.
+ */
+export function scalarSite(text: string, scalar: Scalar): ScalarSite | undefined {
+  const range = scalar.range;
+  if (!range) return undefined;
+  const [start, end] = range;
+  switch (scalar.type) {
+    case 'QUOTE_DOUBLE':
+    case 'QUOTE_SINGLE':
+      return siteOf(text, start + 1, Math.max(start + 1, end - 1), true);
+    case 'BLOCK_LITERAL':
+    case 'BLOCK_FOLDED': {
+      const headerEnd = text.indexOf('\n', start);
+      const contentStart = headerEnd < 0 || headerEnd >= end ? end : headerEnd + 1;
+      const value = String(scalar.value).trim();
+      const at = value === '' ? -1 : text.indexOf(value, contentStart);
+      if (at >= 0 && at + value.length <= end) return siteOf(text, at, at + value.length, true);
+      return siteOf(text, contentStart, end, false);
+    }
+    default:
+      return siteOf(text, start, end, true);
+  }
+}
+
+function siteOf(text: string, start: number, end: number, pinnable: boolean): ScalarSite {
+  return { range: { start, end }, text: text.slice(start, end), pinnable };
+}
+
+/**
+ * Reports a reference written as one scalar (`image: nginx:1.25`). Empty values and non-scalars are ignored. The
+ * reference is the decoded value; `text` is the source (they differ for escapes in double quotes or folded lines).
+ * `forceTemplated` marks a value the caller knows to be completed elsewhere (no pin site then).
+ */
+export function reportInline(doc: YamlDoc, node: Node | undefined, context: string, forceTemplated = false): void {
+  if (!isScalar(node)) return;
+  const value = scalarString(node);
+  if (value === undefined || value.trim() === '') return;
+  const site = scalarSite(doc.text, node);
+  if (!site) return;
+  const templated = forceTemplated || isTemplated(value);
+  const ref: RawRef = { kind: doc.kind, range: site.range, text: site.text, reference: value, templated, context };
+  if (!templated && site.pinnable) ref.pin = { type: 'inline', range: site.range };
+  doc.report(ref);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Mapping-key pin sites (Helm image blocks, kustomize images[] entries)
+
+/**
+ * Where a `digest` is written in a mapping that describes an image by parts.
+ * - `digestRange`: the existing `digest` value's content (may be empty, e.g. `digest: ""` or `digest:` — for the
+ *   latter the range is empty and sits right after the colon, so the writer must add the separating space).
+ * - `insertAt`: block mappings — the end of the line of the last of `afterKeys` written in this mapping (after any
+ *   trailing comment), where `\n<indent>digest: …` is inserted; flow mappings — the end of that pair's value, where
+ *   `, digest: …` is inserted.
+ * - `indent`: spaces up to the column of the mapping's keys.
+ */
+export function mappingKeyPin(doc: YamlDoc, map: YAMLMap, afterKeys: readonly string[]): PinSite {
+  const flow = map.flow === true;
+  const site: PinSite = { type: 'mapping-key', key: 'digest', insertAt: 0, indent: '', flow };
+  const digest = ownPair(map, 'digest');
+  if (digest && isScalar(digest.value)) {
+    const found = scalarSite(doc.text, digest.value);
+    if (found?.pinnable) site.digestRange = found.range;
+  }
+  const anchorPair = lastOwnPair(map, afterKeys);
+  const valueEnd = anchorPair ? pairEnd(anchorPair) : (map.range?.[1] ?? 0);
+  site.insertAt = flow ? valueEnd : lineEnd(doc.text, valueEnd);
+  site.indent = ' '.repeat(keyColumn(doc.text, map));
+  return site;
+}
+
+function lastOwnPair(map: YAMLMap, keys: readonly string[]): Pair | undefined {
+  let last: Pair | undefined;
+  for (const pair of map.items) {
+    const name = keyName(pair.key);
+    if (name !== undefined && keys.includes(name)) last = pair as Pair;
+  }
+  return last ?? (map.items[map.items.length - 1] as Pair | undefined);
+}
+
+/** Offset just after a pair's value (or key, when the value is empty); trailing comments are not included. */
+function pairEnd(pair: Pair): number {
+  const value = pair.value as Node | null;
+  const key = pair.key as Node | null;
+  return value?.range?.[1] ?? key?.range?.[1] ?? 0;
+}
+
+/** Offset of the end of the line holding `offset` (before `\r\n`/`\n`), or the end of the text. */
+export function lineEnd(text: string, offset: number): number {
+  const nl = text.indexOf('\n', offset);
+  if (nl < 0) return text.length;
+  return nl > 0 && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+}
+
+function keyColumn(text: string, map: YAMLMap): number {
+  const first = map.items[0]?.key as Node | null | undefined;
+  const start = first?.range?.[0] ?? map.range?.[0] ?? 0;
+  const lineStart = text.lastIndexOf('\n', start - 1) + 1;
+  return start - lineStart;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Generic walk with human-readable paths
+
+/** A step of a path: a mapping key, or a sequence item (shown by its `name` when it has one). */
+export type PathStep = string | { index: number; item: Node | undefined };
+
+/**
+ * Visits every mapping reachable from `root` once (aliases followed, each collection once), passing the path to it.
+ * Scalars are never looked into: text held in a string value (a ConfigMap's embedded manifest) is never parsed.
+ */
+export function walkMappings(
+  doc: YamlDoc,
+  root: unknown,
+  onMap: (map: YAMLMap, path: PathStep[]) => void,
+  path: PathStep[] = [],
+): void {
+  const node = doc.deref(root);
+  if (!node || isScalar(node) || path.length > MAX_DEPTH || !doc.firstVisit(node)) return;
+  if (isMap(node)) {
+    onMap(node, path);
+    for (const pair of node.items) {
+      if (!isMap(pair.value) && !isSeq(pair.value) && !isAlias(pair.value)) continue;
+      path.push(keyName(pair.key) ?? '?');
+      walkMappings(doc, pair.value, onMap, path);
+      path.pop();
+    }
+  } else if (isSeq(node)) {
+    node.items.forEach((item, index) => {
+      if (!isMap(item) && !isSeq(item) && !isAlias(item)) return;
+      path.push({ index, item: item as Node });
+      walkMappings(doc, item, onMap, path);
+      path.pop();
+    });
+  }
+}
+
+/** `spec.template.spec.containers[app]`: sequence items are named by their `name` key when they have one. */
+export function formatPath(doc: YamlDoc, path: readonly PathStep[]): string {
+  let out = '';
+  for (const step of path) {
+    if (typeof step === 'string') out += out === '' ? step : `.${step}`;
+    else out += `[${itemLabel(doc, step.item, step.index)}]`;
+  }
+  return out;
+}
+
+/** The label of a sequence item in contexts: its `name` when it is a mapping with one, else its index. */
+export function itemLabel(doc: YamlDoc, item: unknown, index: number): string {
+  const node = doc.deref(item);
+  if (isMap(node)) {
+    const name = scalarString(mapGet(doc, node, 'name'));
+    if (name) return name;
+  }
+  return String(index);
+}

@@ -1,0 +1,83 @@
+// Findings (editor diagnostics, CLI results) derived from classified references. Rule ids are public: they appear
+// in diagnostics (`code`), JSON/SARIF output and suppression comments, and docs/rules.md explains each.
+import { isSuppressed } from './suppressions';
+import type { ImageRef, OffsetRange } from './types';
+
+export type Severity = 'error' | 'warning' | 'information' | 'hint';
+export type SeveritySetting = Severity | 'off';
+
+export interface RuleInfo {
+  id: string;
+  title: string;
+  defaultSeverity: Severity;
+  /** One paragraph for SARIF help and hovers; the long form is in docs/rules.md. */
+  help: string;
+}
+
+export const RULES: Record<string, RuleInfo> = {
+  'unpinned-tag': {
+    id: 'unpinned-tag',
+    title: 'Image pinned by a mutable tag',
+    defaultSeverity: 'warning',
+    help: 'A tag is a label that can be moved to different bytes at any time; a digest (sha256:…) names exactly one image. Pin the reference to its digest, keeping the tag for humans: nginx:1.25@sha256:….',
+  },
+  'implicit-latest': {
+    id: 'implicit-latest',
+    title: 'Image without tag or digest (implicit :latest)',
+    defaultSeverity: 'warning',
+    help: 'A reference with neither tag nor digest means :latest, the tag that moves most often. Pin it to the digest you have tested.',
+  },
+  templated: {
+    id: 'templated',
+    title: 'Image reference built from a template',
+    defaultSeverity: 'information',
+    help: 'The reference is completed at deploy or build time (a template or variable), so it cannot be checked here. Make sure the value supplied there is pinned by digest.',
+  },
+  'invalid-reference': {
+    id: 'invalid-reference',
+    title: 'Invalid image reference',
+    defaultSeverity: 'error',
+    help: 'The text is not a valid image reference; the container runtime would refuse it. The message says which part is wrong.',
+  },
+};
+
+export interface Finding {
+  code: string;
+  severity: Severity;
+  message: string;
+  range: OffsetRange;
+}
+
+export type SeverityOverrides = Partial<Record<string, SeveritySetting>>;
+
+function describe(ref: ImageRef): string {
+  return ref.parsed?.familiar ?? ref.reference;
+}
+
+/** The offline findings for one reference (no registry needed). */
+export function referenceFindings(ref: ImageRef, overrides: SeverityOverrides = {}): Finding[] {
+  const out: Finding[] = [];
+  const add = (code: string, message: string) => {
+    const setting = overrides[code] ?? RULES[code]?.defaultSeverity ?? 'warning';
+    if (setting === 'off' || isSuppressed(ref.ignored, code)) return;
+    out.push({ code, severity: setting, message, range: ref.range });
+  };
+  switch (ref.status) {
+    case 'invalid':
+      add('invalid-reference', `Invalid image reference "${ref.reference}": ${ref.error ?? 'cannot be parsed'}.`);
+      break;
+    case 'templated':
+      add('templated', `Image "${ref.reference}" is built from a template or variable, so its pin cannot be checked here; make sure the value supplied at deploy/build time is pinned by digest.`);
+      break;
+    case 'unpinned':
+      if (ref.parsed?.implicitLatest) {
+        add('implicit-latest', `Image ${describe(ref)} has no tag or digest, so it means ${describe(ref)}:latest, which moves with every release; pin it to a digest (quick fix: Pin to digest).`);
+      } else {
+        add('unpinned-tag', `Image ${describe(ref)} is pinned only by the tag "${ref.parsed?.tag}", which can be moved to other bytes at any time; pin it to its digest (quick fix: Pin to digest) to deploy exactly what you tested.`);
+      }
+      break;
+    case 'pinned':
+      break;
+  }
+  return out;
+}

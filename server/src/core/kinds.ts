@@ -1,0 +1,87 @@
+// Which kind of file is this? By name first; for YAML with an unconventional name, by content.
+import { Parser } from 'yaml';
+import picomatch from 'picomatch';
+import { isDockerfileName } from './extract/dockerfile';
+import type { FileKind } from './types';
+
+export interface KindGlobs {
+  /** Extra globs per kind (matched against the workspace-relative path with `/` separators). */
+  [kind: string]: string[] | undefined;
+}
+
+const YAML_EXT = /\.ya?ml$/i;
+const COMPOSE_NAME = /^(docker-)?compose([.-].*)?\.ya?ml$/i;
+const KUSTOMIZE_NAME = /^kustomization\.ya?ml$/i;
+const HELM_VALUES_NAME = /^values([.-].*)?\.ya?ml$/i;
+
+export interface DetectOptions {
+  /** Whether a `Chart.yaml` sits next to the file (Helm values are `values*.yaml` next to a chart). */
+  hasChartYaml?: boolean;
+  extraGlobs?: KindGlobs;
+  /** Workspace-relative path, for `extraGlobs`. */
+  relativePath?: string;
+}
+
+const globCache = new Map<string, (p: string) => boolean>();
+function globMatches(glob: string, path: string): boolean {
+  let m = globCache.get(glob);
+  if (!m) {
+    m = picomatch(glob, { dot: true, matchBase: !glob.includes('/') });
+    globCache.set(glob, m);
+  }
+  return m(path);
+}
+
+/** Kind from the file name (and the user's extra globs); `null` when only the content can tell (or it is no kind). */
+export function kindFromName(path: string, opts: DetectOptions = {}): FileKind | null {
+  const rel = (opts.relativePath ?? path).replace(/\\/g, '/');
+  for (const [kind, globs] of Object.entries(opts.extraGlobs ?? {})) {
+    if (globs?.some((g) => globMatches(g, rel))) return kind as FileKind;
+  }
+  const base = rel.slice(rel.lastIndexOf('/') + 1);
+  if (isDockerfileName(base)) return 'dockerfile';
+  if (!YAML_EXT.test(base)) return null;
+  if (COMPOSE_NAME.test(base)) return 'compose';
+  if (KUSTOMIZE_NAME.test(base)) return 'kustomize';
+  if (HELM_VALUES_NAME.test(base) && opts.hasChartYaml) return 'helm-values';
+  return null;
+}
+
+/** Whether a YAML file could hold images at all, to decide if content sniffing is needed. */
+export function isYamlName(path: string): boolean {
+  return YAML_EXT.test(path);
+}
+
+/**
+ * Kind from YAML content: a document with top-level `apiVersion` and `kind` → Kubernetes; a top-level `services`
+ * mapping → compose (kustomize files are found by name: kustomize itself requires it). Uses the CST only.
+ */
+export function kindFromContent(text: string): FileKind | null {
+  let sawServices = false;
+  try {
+    for (const token of new Parser().parse(text)) {
+      if (token.type !== 'document' || !token.value || token.value.type !== 'block-map') continue;
+      const keys = new Set<string>();
+      for (const item of token.value.items) {
+        const k = item.key;
+        if (k && (k.type === 'scalar' || k.type === 'single-quoted-scalar' || k.type === 'double-quoted-scalar')) {
+          keys.add(k.source.replace(/^['"]|['"]$/g, ''));
+        }
+      }
+      if (keys.has('apiVersion') && keys.has('kind')) {
+        return 'kubernetes';
+      }
+      if (keys.has('services')) sawServices = true;
+    }
+  } catch {
+    return null;
+  }
+  return sawServices ? 'compose' : null;
+}
+
+export function detectKind(path: string, text: string | undefined, opts: DetectOptions = {}): FileKind | null {
+  const byName = kindFromName(path, opts);
+  if (byName) return byName;
+  if (text !== undefined && isYamlName(path)) return kindFromContent(text);
+  return null;
+}

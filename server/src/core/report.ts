@@ -1,0 +1,32 @@
+// A scan report: every file's references and findings, shared by the CLI formats (and later the tree view).
+import { analyzeText } from './analyze';
+import { referenceFindings, type Finding, type SeverityOverrides } from './findings';
+import type { LineIndex } from './positions';
+import type { FileKind, ImageRef } from './types';
+
+export interface FileReport {
+  /** Path as shown to the user (relative to the cwd, `/` separators). */
+  path: string;
+  absPath: string;
+  kind: FileKind;
+  refs: ImageRef[];
+  findings: Finding[];
+  lines: LineIndex;
+}
+
+export interface Notice {
+  path: string;
+  message: string;
+}
+
+export interface ScanReport {
+  files: FileReport[];
+  /** Files skipped (too large, binary, unknown kind) and per-file failures: shown, never fatal. */
+  notices: Notice[];
+}
+
+export function reportFile(path: string, absPath: string, text: string, kind: FileKind, overrides: SeverityOverrides = {}): FileReport {
+  const { refs, lines } = analyzeText(text, kind);
+  const findings = refs.flatMap((r) => referenceFindings(r, overrides));
+  return { path, absPath, kind, refs, findings, lines };
+}

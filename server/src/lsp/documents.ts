@@ -1,0 +1,114 @@
+// Per-document analysis, computed once per document version (glue over the core).
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { analyzeText, type Analysis } from '../core/analyze';
+import { referenceFindings, type Finding } from '../core/findings';
+import { detectKind } from '../core/kinds';
+import { LineIndex } from '../core/positions';
+import type { FileKind } from '../core/types';
+import type { ImageTrustSettings } from '../protocol';
+
+export interface DocumentAnalysis {
+  uri: string;
+  version: number;
+  kind: FileKind | null;
+  analysis: Analysis | null;
+  findings: Finding[];
+  lines: LineIndex;
+}
+
+function fsPathOf(uri: string): string | null {
+  try {
+    return uri.startsWith('file:') ? fileURLToPath(uri) : null;
+  } catch {
+    return null;
+  }
+}
+
+export class DocumentAnalyses {
+  private readonly cache = new Map<string, DocumentAnalysis>();
+  /** Chart.yaml presence per folder, looked up once (not on every keystroke). */
+  private readonly chartDirs = new Map<string, boolean>();
+
+  constructor(private settings: () => ImageTrustSettings, private workspaceRoots: () => string[]) {}
+
+  private hasChartYaml(fsPath: string | null): boolean {
+    if (!fsPath) return false;
+    const dir = dirname(fsPath);
+    let v = this.chartDirs.get(dir);
+    if (v === undefined) {
+      v = existsSync(join(dir, 'Chart.yaml'));
+      this.chartDirs.set(dir, v);
+    }
+    return v;
+  }
+
+  private relativePath(fsPath: string | null, uri: string): string {
+    if (!fsPath) return uri;
+    for (const root of this.workspaceRoots()) {
+      if (fsPath.startsWith(root + '/')) return fsPath.slice(root.length + 1);
+    }
+    return fsPath;
+  }
+
+  get(uri: string): DocumentAnalysis | undefined {
+    return this.cache.get(uri);
+  }
+
+  all(): DocumentAnalysis[] {
+    return [...this.cache.values()];
+  }
+
+  forget(uri: string): void {
+    this.cache.delete(uri);
+  }
+
+  invalidateAll(): void {
+    this.cache.clear();
+    this.chartDirs.clear();
+  }
+
+  analyze(uri: string, version: number, text: string): DocumentAnalysis {
+    const cached = this.cache.get(uri);
+    if (cached && cached.version === version) return cached;
+    const settings = this.settings();
+    const fsPath = fsPathOf(uri);
+    const lines = new LineIndex(text);
+    const path = fsPath ?? new URL(uri).pathname;
+    const kind = detectKind(path, text, {
+      hasChartYaml: this.hasChartYaml(fsPath),
+      extraGlobs: settings.files,
+      relativePath: this.relativePath(fsPath, uri),
+    });
+    let result: DocumentAnalysis;
+    if (!kind) {
+      result = { uri, version, kind: null, analysis: null, findings: [], lines };
+    } else if (text.length > settings.maxFileSizeKB * 1024) {
+      const finding: Finding = {
+        code: 'file-too-large',
+        severity: 'information',
+        message: `Image Trust skipped this file: ${Math.round(text.length / 1024)} KB is over the ${settings.maxFileSizeKB} KB limit (setting imageTrust.maxFileSizeKB).`,
+        range: { start: 0, end: 0 },
+      };
+      result = { uri, version, kind, analysis: null, findings: [finding], lines };
+    } else {
+      try {
+        const analysis = analyzeText(text, kind);
+        const findings = analysis.refs.flatMap((r) => referenceFindings(r, settings.severity));
+        result = { uri, version, kind, analysis, findings, lines: analysis.lines };
+      } catch (err) {
+        // A crash in one document's analysis never takes the server down: it becomes one diagnostic.
+        const finding: Finding = {
+          code: 'analysis-failed',
+          severity: 'error',
+          message: `Image Trust could not analyze this file: ${(err as Error).message}`,
+          range: { start: 0, end: 0 },
+        };
+        result = { uri, version, kind, analysis: null, findings: [finding], lines };
+      }
+    }
+    this.cache.set(uri, result);
+    return result;
+  }
+}

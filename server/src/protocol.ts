@@ -1,0 +1,58 @@
+// Custom LSP messages and shared settings shape, read by both the server and the client. No imports on purpose.
+
+export const SECTION = 'imageTrust';
+
+export interface ImageTrustSettings {
+  /** Severity per rule id, or "off". */
+  severity: Record<string, 'error' | 'warning' | 'information' | 'hint' | 'off'>;
+  /** Extra globs per file kind (workspace-relative), e.g. { "kubernetes": ["deploy/**\/*.tpl.yaml"] }. */
+  files: Record<string, string[]>;
+  /** Files larger than this are skipped with an Information diagnostic. */
+  maxFileSizeKB: number;
+  offline: boolean;
+  insecureRegistries: string[];
+  caFile: string;
+  cacheTtlMinutes: number;
+  concurrency: number;
+  policyPath: string;
+}
+
+export const DEFAULT_SETTINGS: ImageTrustSettings = {
+  severity: {},
+  files: {},
+  maxFileSizeKB: 5120,
+  offline: false,
+  insecureRegistries: [],
+  caFile: '',
+  cacheTtlMinutes: 10,
+  concurrency: 8,
+  policyPath: '.image-trust.yaml',
+};
+
+/** Request `imageTrust/tree`: every image reference of the open/known workspace files, for the trust tree. */
+export const TREE_REQUEST = 'imageTrust/tree';
+/** Notification `imageTrust/treeChanged`: the tree data changed (files or verification results). */
+export const TREE_CHANGED_NOTIFICATION = 'imageTrust/treeChanged';
+
+export interface TreeReference {
+  uri: string;
+  range: { start: { line: number; character: number }; end: { line: number; character: number } };
+  text: string;
+  reference: string;
+  name: string | null;
+  familiar: string | null;
+  tag: string | null;
+  digest: string | null;
+  status: 'pinned' | 'unpinned' | 'templated' | 'invalid';
+  findings: { code: string; severity: string; message: string }[];
+}
+
+export interface TreeFile {
+  uri: string;
+  kind: string;
+  references: TreeReference[];
+}
+
+export interface TreeResult {
+  files: TreeFile[];
+}
