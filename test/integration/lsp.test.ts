@@ -28,7 +28,10 @@ function nextDiagnostics(uri: string, predicate: (p: PublishDiagnosticsParams) =
       resolvePromise(hit);
       return true;
     };
-    if (!check()) waiters.push(() => void check());
+    const waiter = () => {
+      if (!check()) waiters.push(waiter);
+    };
+    if (!check()) waiters.push(waiter);
   });
 }
 

@@ -41,7 +41,8 @@ export interface Analysis {
 /** Extract and classify every image reference in `text`, with line-level suppressions attached. */
 export function analyzeText(text: string, kind: FileKind): Analysis {
   const lines = new LineIndex(text);
-  const refs = extractRefs(text, kind).map((raw) => {
+  const raws = extractRefs(text, kind).sort((a, b) => a.range.start - b.range.start);
+  const refs = raws.map((raw) => {
     const ref = classify(raw);
     const ignored = suppressedRules(kind, lines, raw.range.end);
     return ignored ? { ...ref, ignored } : ref;

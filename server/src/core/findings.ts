@@ -71,9 +71,9 @@ export function referenceFindings(ref: ImageRef, overrides: SeverityOverrides = 
       break;
     case 'unpinned':
       if (ref.parsed?.implicitLatest) {
-        add('implicit-latest', `Image ${describe(ref)} has no tag or digest, so it means ${describe(ref)}:latest, which moves with every release; pin it to a digest (quick fix: Pin to digest).`);
+        add('implicit-latest', `Image ${describe(ref)} has no tag or digest, so it means ${describe(ref)}:latest, which moves with every release; pin it to a digest (quick fix "Pin to digest", or image-trust pin).`);
       } else {
-        add('unpinned-tag', `Image ${describe(ref)} is pinned only by the tag "${ref.parsed?.tag}", which can be moved to other bytes at any time; pin it to its digest (quick fix: Pin to digest) to deploy exactly what you tested.`);
+        add('unpinned-tag', `Image ${describe(ref)} is pinned only by the tag "${ref.parsed?.tag}", which can be moved to other bytes at any time; pin it to its digest (quick fix "Pin to digest", or image-trust pin) to deploy exactly what you tested.`);
       }
       break;
     case 'pinned':

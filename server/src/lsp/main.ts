@@ -18,6 +18,11 @@ let hasConfigurationCapability = false;
 const rulesDocUri = pathToFileURL(join(__dirname, '..', 'docs', 'rules.md')).toString();
 const analyses = new DocumentAnalyses(() => settings, () => workspaceRoots);
 const timers = new Map<string, NodeJS.Timeout>();
+/** Diagnostics wait for the client's settings once, so the first ones already honour them. */
+let markSettingsReady: () => void = () => {};
+const settingsReady = new Promise<void>((resolve) => {
+  markSettingsReady = resolve;
+});
 
 connection.onInitialize((params) => {
   hasConfigurationCapability = !!params.capabilities.workspace?.configuration;
@@ -36,6 +41,7 @@ connection.onInitialize((params) => {
 
 connection.onInitialized(async () => {
   if (hasConfigurationCapability) await refreshSettings();
+  markSettingsReady();
 });
 
 async function refreshSettings(): Promise<void> {
@@ -60,6 +66,12 @@ connection.onDidChangeConfiguration(async (change) => {
 });
 
 function publish(doc: TextDocument): void {
+  void settingsReady.then(() => publishNow(doc));
+}
+
+function publishNow(doc: TextDocument): void {
+  const current = documents.get(doc.uri);
+  if (!current || current.version !== doc.version) return; // a newer version is on its way
   const result = analyses.analyze(doc.uri, doc.version, doc.getText());
   const diagnostics = result.findings.map((f) => toDiagnostic(f, result.lines, rulesDocUri));
   void connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics });

@@ -79,10 +79,11 @@ class DockerfileScan {
     for (const instruction of this.safeInstructions()) {
       this.guard(() => {
         if (instruction instanceof From) {
-          this.from(instruction, globalEnv, earlierStages, stageCount);
+          const index = stageCount++;
+          // A FROM whose image cannot be read still opens a stage, so later stages keep their numbers.
+          this.guard(() => this.from(instruction, globalEnv, earlierStages, index));
           const name = instruction.getBuildStage();
-          stage = { name, index: stageCount };
-          stageCount += 1;
+          stage = { name, index };
           if (name !== null) earlierStages.add(name.toLowerCase());
           stageEnv = new Map();
         } else if (instruction instanceof Arg) {

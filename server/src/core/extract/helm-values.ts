@@ -36,9 +36,9 @@ export function extractHelmValues(text: string): RawRef[] {
 export function extractHelmValuesWithErrors(text: string): YamlExtraction {
   return extractFromDocuments(text, 'helm-values', (doc) => {
     const globalRegistry = readGlobalRegistry(doc);
-    walkMappings(doc, doc.doc.contents, (map, path) => {
+    walkMappings(doc, doc.doc.contents, (map, path, enclosing) => {
       extractImageBlock(doc, map, path, globalRegistry);
-      extractImageStrings(doc, map, path);
+      extractImageStrings(doc, map, path, enclosing);
     });
   });
 }
@@ -51,20 +51,23 @@ function readGlobalRegistry(doc: YamlDoc): string {
 }
 
 /**
- * Plain `image: repo:tag` strings. Next to `hub`/`tag`/`registry` keys (Istio: `hub` + `image: pilot` + `tag`) the
- * string is only a name the chart completes, so it is reported as templated: it cannot be pinned in place.
+ * Plain `image: repo:tag` strings. Next to `tag`/`imageTag`/`registry`/`hub` keys, or below a mapping with a `hub` (Istio:
+ * `global.hub` + `global.proxy.image: proxyv2` + `global.tag`), the string is only a name the chart completes, so it
+ * is reported as templated: it is not the reference that runs and cannot be pinned in place.
  */
-function extractImageStrings(doc: YamlDoc, map: YAMLMap, path: PathStep[]): void {
+function extractImageStrings(doc: YamlDoc, map: YAMLMap, path: PathStep[], enclosing: readonly YAMLMap[]): void {
   for (const pair of map.items) {
     if (keyName(pair.key) !== 'image') continue;
     const value = doc.deref(pair.value);
     if (!isScalar(value)) continue;
-    const completedByChart = PART_KEYS.some((key) => mapGet(doc, map, key) !== undefined);
+    const completedByChart =
+      SIBLING_PART_KEYS.some((key) => mapGet(doc, map, key) !== undefined) ||
+      enclosing.some((outer) => mapGet(doc, outer, 'hub') !== undefined);
     reportInline(doc, value, pathText(doc, path, 'image'), completedByChart);
   }
 }
 
-const PART_KEYS = ['hub', 'tag', 'registry'] as const;
+const SIBLING_PART_KEYS = ['hub', 'tag', 'imageTag', 'registry'] as const;
 
 /** The parts of an image block, as written (`undefined` = key absent, '' = key present but empty). */
 interface BlockParts {

@@ -85,10 +85,12 @@ function hasBuiltinSchema(doc: YamlDoc, manifest: YAMLMap): boolean {
   return !apiVersion || BUILTIN_GROUP.test(apiVersion);
 }
 
-/** "Deployment web" — kind and metadata.name, as far as they are known. */
+/** "Deployment web" — kind and metadata.name (or generateName, as Argo workflows use), as far as they are known. */
 function manifestLabel(doc: YamlDoc, manifest: YAMLMap, kind: string): string {
   const metadata = mapGetMap(doc, manifest, 'metadata');
-  const name = metadata ? scalarString(mapGet(doc, metadata, 'name')) : undefined;
+  const name = metadata
+    ? scalarString(mapGet(doc, metadata, 'name')) || scalarString(mapGet(doc, metadata, 'generateName'))
+    : undefined;
   return [kind || 'manifest', name].filter(Boolean).join(' ');
 }
 

@@ -350,34 +350,42 @@ function keyColumn(text: string, map: YAMLMap): number {
 /** A step of a path: a mapping key, or a sequence item (shown by its `name` when it has one). */
 export type PathStep = string | { index: number; item: Node | undefined };
 
+/** Called for each mapping: the path to it and the mappings that enclose it (outermost first). */
+export type MappingVisitor = (map: YAMLMap, path: PathStep[], enclosing: readonly YAMLMap[]) => void;
+
 /**
  * Visits every mapping reachable from `root` once (aliases followed, each collection once), passing the path to it.
  * Scalars are never looked into: text held in a string value (a ConfigMap's embedded manifest) is never parsed.
  */
-export function walkMappings(
-  doc: YamlDoc,
-  root: unknown,
-  onMap: (map: YAMLMap, path: PathStep[]) => void,
-  path: PathStep[] = [],
-): void {
-  const node = doc.deref(root);
+export function walkMappings(doc: YamlDoc, root: unknown, onMap: MappingVisitor): void {
+  walkNode(doc, root, onMap, [], []);
+}
+
+function walkNode(doc: YamlDoc, value: unknown, onMap: MappingVisitor, path: PathStep[], enclosing: YAMLMap[]): void {
+  const node = doc.deref(value);
   if (!node || isScalar(node) || path.length > MAX_DEPTH || !doc.firstVisit(node)) return;
   if (isMap(node)) {
-    onMap(node, path);
+    onMap(node, path, enclosing);
+    enclosing.push(node);
     for (const pair of node.items) {
-      if (!isMap(pair.value) && !isSeq(pair.value) && !isAlias(pair.value)) continue;
+      if (!isCollectionOrAlias(pair.value)) continue;
       path.push(keyName(pair.key) ?? '?');
-      walkMappings(doc, pair.value, onMap, path);
+      walkNode(doc, pair.value, onMap, path, enclosing);
       path.pop();
     }
+    enclosing.pop();
   } else if (isSeq(node)) {
     node.items.forEach((item, index) => {
-      if (!isMap(item) && !isSeq(item) && !isAlias(item)) return;
+      if (!isCollectionOrAlias(item)) return;
       path.push({ index, item: item as Node });
-      walkMappings(doc, item, onMap, path);
+      walkNode(doc, item, onMap, path, enclosing);
       path.pop();
     });
   }
+}
+
+function isCollectionOrAlias(value: unknown): boolean {
+  return isMap(value) || isSeq(value) || isAlias(value);
 }
 
 /** `spec.template.spec.containers[app]`: sequence items are named by their `name` key when they have one. */

@@ -41,7 +41,7 @@ export interface IdentityMatcher {
 export type PreparedSigner =
   | { type: 'key'; name: string; key: crypto.KeyObject; keyId: string; requireTlog: boolean }
   | { type: 'keyless'; name: string; identity: IdentityMatcher }
-  | { type: 'certificate'; name: string; identity: IdentityMatcher; material: TrustMaterial }
+  | { type: 'certificate'; name: string; identity: IdentityMatcher; material: Pick<TrustMaterial, 'certificateAuthorities'> }
   | { type: 'notation'; name: string; certificatePem: string };
 
 /** Everything verification needs, parsed once; reuse it across digests. */
@@ -186,15 +186,10 @@ export function identityMatches(matcher: IdentityMatcher, sans: readonly string[
   return true;
 }
 
-/** Trust material whose only certificate authority is the configured private PKI. */
-function privatePkiMaterial(certificates: X509Certificate[]): TrustMaterial {
-  return {
-    certificateAuthorities: [{ certChain: certificates, validFor: { start: new Date(0), end: new Date(8640000000000000) } }],
-    timestampAuthorities: [],
-    tlogs: [],
-    ctlogs: [],
-    publicKey: () => {
-      throw new Error('no public keys in a private PKI trust material');
-    },
-  };
+/**
+ * The configured private PKI as one certificate authority. Every certificate in it is configured by the user, so
+ * all may serve as anchors, as in a Sigstore trusted root.
+ */
+function privatePkiMaterial(certificates: X509Certificate[]): Pick<TrustMaterial, 'certificateAuthorities'> {
+  return { certificateAuthorities: [{ certChain: certificates, validFor: { start: new Date(0), end: new Date(8640000000000000) } }] };
 }

@@ -1,0 +1,15 @@
+// `npm run bench`: speed and memory figures as ratios against floors measured in the same run. Not a test.
+import { benchExtraction } from './extraction';
+import { benchLsp } from './lsp';
+
+async function main(): Promise<void> {
+  console.log(`Image Trust benchmark — node ${process.version}, ${new Date().toISOString()}\n`);
+  benchExtraction();
+  console.log('');
+  await benchLsp();
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});
