@@ -39,6 +39,30 @@ export const RULES: Record<string, RuleInfo> = {
     defaultSeverity: 'error',
     help: 'The text is not a valid image reference; the container runtime would refuse it. The message says which part is wrong.',
   },
+  'tag-moved': {
+    id: 'tag-moved',
+    title: 'Tag moved under a pinned digest',
+    defaultSeverity: 'warning',
+    help: 'The tag now points to a different digest than the pin. Moving release tags can mean a rebuild — or a swapped image. Check why before updating the pin.',
+  },
+  'digest-not-found': {
+    id: 'digest-not-found',
+    title: 'Pinned digest does not exist',
+    defaultSeverity: 'error',
+    help: 'The pinned digest does not exist in the repository (deleted, mistyped or from another repository); pulling it will fail.',
+  },
+  'resolve-failed': {
+    id: 'resolve-failed',
+    title: 'Registry could not be asked',
+    defaultSeverity: 'information',
+    help: 'The registry did not answer (unauthorized, not found, unreachable, rate-limited). Nothing is concluded about the image.',
+  },
+  'single-platform-pin': {
+    id: 'single-platform-pin',
+    title: 'Pinned to one platform of a multi-platform image',
+    defaultSeverity: 'information',
+    help: 'The digest names one platform\'s manifest while the tag is a multi-platform index: the pin runs only on that platform.',
+  },
 };
 
 export interface Finding {

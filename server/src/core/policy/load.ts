@@ -31,7 +31,9 @@ export function loadPolicy(text: string, opts: LoadPolicyOptions): PolicyLoadRes
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
   const reader = new YamlReader(doc, text.length);
   const ctx: MaterialContext = { policyDir: nodePath.dirname(opts.policyPath), readFile: opts.readFile, read: [] };
-  for (const e of doc.errors) reader.error({ start: e.pos[0], end: Math.max(e.pos[1], e.pos[0] + 1) }, '', `YAML syntax error: ${e.message}`);
+  // Only the first syntax error: the ones after it are mostly consequences of it.
+  const [syntaxError] = doc.errors;
+  if (syntaxError) reader.error({ start: syntaxError.pos[0], end: Math.max(syntaxError.pos[1], syntaxError.pos[0] + 1) }, '', `YAML syntax error: ${syntaxError.message}`);
   for (const w of doc.warnings) reader.warn({ start: w.pos[0], end: w.pos[1] }, '', w.message);
 
   // After a syntax error the tree is a guess; more messages about it would only distract from the real one.

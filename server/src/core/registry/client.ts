@@ -91,8 +91,8 @@ class OciRegistryClient implements RegistryClient {
   private readonly cache: RegistryCache;
   private readonly auth: Authenticator;
   private readonly inflight = new Map<string, Promise<unknown>>();
-  /** Hosts allowed plain HTTP that turned out not to speak TLS. */
-  private readonly plainHosts = new Set<string>();
+  /** Scheme of each loopback/insecure host, found once by a ping. */
+  private readonly schemes = new Map<string, Promise<'https' | 'http'>>();
   private readonly insecure: readonly string[];
   private readonly clock: () => number;
   private transport: Promise<TransportOptions> | undefined;
@@ -319,20 +319,30 @@ class OciRegistryClient implements RegistryClient {
     return res;
   }
 
-  /** Picks https (or http for a loopback/insecure host that turns out not to speak TLS) and sends. */
-  private async sendToRegistry(
-    host: string,
-    req: Omit<HttpRequest, 'url'> & { path: string },
-  ): Promise<HttpResponse> {
-    const url = (scheme: string) => new URL(`${scheme}://${host}${req.path}`);
-    if (this.plainHosts.has(host)) return this.send({ ...req, url: url('http') });
-    try {
-      return await this.send({ ...req, url: url('https') });
-    } catch (err) {
-      if (!(err instanceof TransportError && err.notTls && plainHttpAllowed(host, this.insecure))) throw err;
-      this.plainHosts.add(host);
-      return this.send({ ...req, url: url('http') });
+  private async sendToRegistry(host: string, req: Omit<HttpRequest, 'url'> & { path: string }): Promise<HttpResponse> {
+    const scheme = await this.schemeFor(host);
+    return this.send({ ...req, url: new URL(`${scheme}://${host}${req.path}`) });
+  }
+
+  /**
+   * https, except for a loopback/insecure host whose `/v2/` ping shows it does not speak TLS (then http). A TLS
+   * server with an untrusted certificate is an error, never a reason to fall back.
+   */
+  private schemeFor(host: string): Promise<'https' | 'http'> {
+    if (!plainHttpAllowed(host, this.insecure)) return Promise.resolve('https');
+    let scheme = this.schemes.get(host);
+    if (!scheme) {
+      scheme = this.send({ method: 'GET', url: new URL(`https://${host}/v2/`), kind: 'ping', maxBytes: 64 * 1024 }).then(
+        () => 'https' as const,
+        (err) => {
+          if (err instanceof TransportError && err.notTls) return 'http' as const;
+          this.schemes.delete(host);
+          throw err;
+        },
+      );
+      this.schemes.set(host, scheme);
     }
+    return scheme;
   }
 
   /** One logical request: concurrency-limited per host, retried on 429/5xx/network failures with backoff. */

@@ -187,7 +187,7 @@ const SAN_TAGS = [0x06, 0x01, 0x02]; // URI, rfc822Name, dNSName
 export function certificateIdentity(cert: X509Certificate): CertificateIdentity {
   let names: ASN1Obj[] = [];
   try {
-    names = cert.extension(OID_SUBJECT_ALT_NAME)?.valueObj.subs ?? [];
+    names = cert.extension(OID_SUBJECT_ALT_NAME)?.valueObj.subs[0]?.subs ?? [];
   } catch {
     names = [];
   }
