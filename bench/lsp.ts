@@ -23,7 +23,8 @@ export async function benchLsp(): Promise<void> {
   conn.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => onPublish?.(p));
   conn.listen();
   try {
-    await conn.sendRequest('initialize', { processId: process.pid, rootUri: null, capabilities: {} });
+    // Offline: this measures the typing path, not registries.
+    await conn.sendRequest('initialize', { processId: process.pid, rootUri: null, capabilities: {}, initializationOptions: { settings: { offline: true } } });
     await conn.sendNotification('initialized', {});
     const rssIdle = rssMiB(server.pid!);
     const text = generateManifest(20_000);

@@ -30,7 +30,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       { scheme: 'untitled', language: 'dockerfile' },
     ],
     synchronize: { configurationSection: SECTION },
-    initializationOptions: { settings: readSettings(), workspaceTrusted: vscode.workspace.isTrusted },
+    initializationOptions: {
+      settings: readSettings(),
+      workspaceTrusted: vscode.workspace.isTrusted,
+      cacheDir: vscode.Uri.joinPath(context.globalStorageUri, 'registry-cache').fsPath,
+    },
     outputChannel: output,
   };
   client = new LanguageClient('imageTrust', 'Image Trust', serverOptions, clientOptions);

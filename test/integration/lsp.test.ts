@@ -42,7 +42,7 @@ before(async () => {
     published.push(p);
     for (const w of waiters.splice(0)) w();
   });
-  conn.onRequest('workspace/configuration', (params: { items: unknown[] }) => params.items.map(() => ({ severity: { 'implicit-latest': 'error' } })));
+  conn.onRequest('workspace/configuration', (params: { items: unknown[] }) => params.items.map(() => ({ severity: { 'implicit-latest': 'error' }, offline: true })));
   conn.listen();
   const init = await conn.sendRequest('initialize', {
     processId: process.pid,

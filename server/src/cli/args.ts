@@ -19,7 +19,9 @@ Options (scan):
   --verify                    verify signatures and attestations under the trust policy
   --policy FILE               trust policy (default: .image-trust.yaml in the current folder)
   --offline                   never touch the network: answers come from the cache only
-  --cache-dir DIR             where resolved digests and manifests are cached
+  --cache-dir DIR             where resolved digests and manifests are cached (default ~/.cache/image-trust)
+  --insecure-registry HOST    reach HOST (host:port) over plain HTTP (repeatable; loopback hosts always are)
+  --ca-file FILE              extra PEM CA certificates for registry TLS
 Options (pin):
   --dry-run                   show what would change, write nothing
   --platform os/arch[/variant]  pin the digest of one platform instead of the multi-platform index
@@ -41,6 +43,8 @@ export interface CliOptions {
   platform?: string;
   policy?: string;
   cacheDir?: string;
+  insecureRegistries: string[];
+  caFile?: string;
 }
 
 function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
@@ -69,6 +73,8 @@ export function parseCli(argv: string[]): CliOptions {
         platform: { type: 'string' },
         policy: { type: 'string' },
         'cache-dir': { type: 'string' },
+        'insecure-registry': { type: 'string', multiple: true },
+        'ca-file': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', default: false },
       },
@@ -89,6 +95,8 @@ export function parseCli(argv: string[]): CliOptions {
     platform: values.platform,
     policy: values.policy,
     cacheDir: values['cache-dir'],
+    insecureRegistries: values['insecure-registry'] ?? [],
+    caFile: values['ca-file'],
   };
   if (values.version) return { ...base, command: 'version' };
   if (values.help || positionals.length === 0) return { ...base, command: 'help' };

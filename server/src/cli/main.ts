@@ -1,5 +1,4 @@
 // `image-trust` CLI: thin glue over the core. Exit 0: nothing at or above --fail-on; 1: there is; 2: usage/I/O error.
-import { relative, sep } from 'node:path';
 import { ImageTrustError } from '../core/errors';
 import type { Severity } from '../core/findings';
 import { reportFile, type ScanReport } from '../core/report';
@@ -8,16 +7,19 @@ import { parseCli, USAGE, type CliOptions, type FailOn } from './args';
 import { formatJson } from './format/json';
 import { formatSarif } from './format/sarif';
 import { formatText } from './format/text';
+import { displayPath } from './paths';
+import { pinFiles } from './pin';
+import { cliRegistryClient } from './registry';
+import { resolveMany, resolutionKey } from '../core/pinning';
+import { resolutionFindings, type Resolution } from '../core/resolve';
+import type { ImageRef } from '../core/types';
+import type { FileReport } from '../core/report';
 
 declare const __VERSION__: string | undefined;
 const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev';
 
 const RANK: Record<Severity, number> = { error: 3, warning: 2, information: 1, hint: 0 };
 const FAIL_RANK: Record<FailOn, number> = { error: 3, warning: 2, info: 1, never: Infinity };
-
-export function displayPath(abs: string, cwd = process.cwd()): string {
-  return relative(cwd, abs).split(sep).join('/') || '.';
-}
 
 export function scan(opts: CliOptions, cwd = process.cwd()): ScanReport {
   const walked = walk(opts.paths, { forceKind: opts.kind });
@@ -32,6 +34,29 @@ export function scan(opts: CliOptions, cwd = process.cwd()): ScanReport {
     }
   }
   return report;
+}
+
+/** `--resolve`: ask registries about every reference once, add their findings and the JSON fields. */
+async function addResolution(report: ScanReport, opts: CliOptions) {
+  const client = cliRegistryClient(opts);
+  const refs = report.files.flatMap((f) => f.refs);
+  const resolutions = await resolveMany(client, refs);
+  await client.flush();
+  const of = (ref: ImageRef): Resolution | null => (ref.parsed ? resolutions.get(resolutionKey(ref)) ?? null : null);
+  for (const f of report.files) {
+    f.findings.push(...f.refs.flatMap((r) => resolutionFindings(r, of(r))));
+    f.findings.sort((a, b) => a.range.start - b.range.start);
+  }
+  return {
+    referenceFields: (_f: FileReport, ref: ImageRef) => {
+      const r = of(ref);
+      const fields: Record<string, unknown> = { resolvedDigest: r?.tagDigest ?? null };
+      if (ref.status === 'pinned') fields.drift = r && !r.error ? r.drift ?? false : null;
+      if (r?.error) fields.resolveError = r.error.message;
+      if (r?.platforms.length) fields.platforms = r.platforms.map((p) => ({ os: p.os, architecture: p.architecture, variant: p.variant ?? null, digest: p.digest }));
+      return fields;
+    },
+  };
 }
 
 export function exitCodeFor(report: ScanReport, failOn: FailOn): number {
@@ -57,10 +82,16 @@ export async function run(argv: string[], io: { out: (s: string) => void; err: (
         return 0;
       case 'scan': {
         const report = scan(opts);
-        if (opts.format === 'json') io.out(formatJson(report));
+        const extras = opts.resolve ? await addResolution(report, opts) : undefined;
+        if (opts.format === 'json') io.out(formatJson(report, extras));
         else if (opts.format === 'sarif') io.out(formatSarif(report, VERSION));
         else io.out(formatText(report));
         return exitCodeFor(report, opts.failOn);
+      }
+      case 'pin': {
+        const summary = await pinFiles(opts, cliRegistryClient(opts));
+        io.out(`${summary.lines.join('\n')}\n`);
+        return summary.failed ? 1 : 0;
       }
       default:
         io.err(`image-trust: "${opts.command}" is not available in this build\n`);

@@ -130,6 +130,8 @@ export function resolutionFindings(ref: ImageRef, r: Resolution | null, override
   };
   const name = ref.parsed.familiar;
   if (r.error) {
+    // Offline by choice: a cache miss is not news. Stay calm.
+    if (r.error.code === 'OFFLINE') return out;
     add('resolve-failed', `Could not check ${name}: ${r.error.message}`);
     return out;
   }

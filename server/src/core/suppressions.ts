@@ -43,3 +43,28 @@ export function suppressedRules(kind: FileKind, lines: LineIndex, refEnd: number
 export function isSuppressed(rules: string[] | null | undefined, code: string): boolean {
   return !!rules && (rules.includes('*') || rules.includes(code));
 }
+
+/**
+ * The edit that silences `rule` for the reference ending at `refEnd`: a trailing comment in YAML (before an existing
+ * comment, which keeps its text), a comment line above the instruction in a Dockerfile.
+ */
+export function ignoreEdit(kind: FileKind, lines: LineIndex, refEnd: number, rule: string): { at: number; text: string } {
+  const text = lines.text;
+  const directive = `# image-trust: ignore ${rule}`;
+  if (kind === 'dockerfile') {
+    let first = lines.positionAt(refEnd).line;
+    const lineText = (line: number) => {
+      const start = lines.offsetAt({ line, character: 0 });
+      return text.slice(start, lines.lineEndOf(start));
+    };
+    for (let steps = 0; first > 0 && steps < 500 && /[\\`]\s*$/.test(lineText(first - 1)); steps++) first--;
+    const start = lines.offsetAt({ line: first, character: 0 });
+    const indent = /^[ \t]*/.exec(lineText(first))![0];
+    const eol = text.includes('\r\n') ? '\r\n' : '\n';
+    return { at: start, text: `${indent}${directive}${eol}` };
+  }
+  const lineEnd = lines.lineEndOf(refEnd);
+  const rest = text.slice(refEnd, lineEnd);
+  const at = yamlCommentStart(rest);
+  return at === -1 ? { at: lineEnd, text: ` ${directive}` } : { at: refEnd + at, text: `${directive} ` };
+}

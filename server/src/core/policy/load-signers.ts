@@ -95,7 +95,10 @@ function readKeylessSigner(reader: YamlReader, node: Node, path: string): Resolv
     return null;
   }
   if (subject === undefined && subjectRegExp === undefined) {
-    reader.warn(node, path, `no \`subject\` or \`subjectRegExp\`: any identity that ${issuer} vouches for is trusted (for GitHub Actions: any workflow of any repository)`);
+    // Without an identity every certificate the issuer vouches for would do (on GitHub Actions: any workflow of any
+    // repository); the verifier refuses such a signer, so it is an error here already.
+    reader.error(node, path, `\`keyless\` needs \`subject\` or \`subjectRegExp\`: without one, any identity of ${issuer} would be trusted`);
+    return null;
   }
   return {
     type: 'keyless',
@@ -105,19 +108,22 @@ function readKeylessSigner(reader: YamlReader, node: Node, path: string): Resolv
   };
 }
 
+/**
+ * The verifier matches the WHOLE subject, as `^(?:pattern)$` with the `u` flag (see core/trust/signers.ts); compile
+ * it the same way so that a pattern accepted here is accepted there.
+ */
 function readSubjectRegExp(reader: YamlReader, node: Node, path: string): string | null {
   const source = reader.string(node, path, '`subjectRegExp`');
   if (source === null) return null;
   try {
-    new RegExp(source);
+    new RegExp(`^(?:${source})$`, 'u');
   } catch (err) {
     reader.error(node, path, `\`subjectRegExp\` is not a valid regular expression: ${errorText(err)}`);
     return null;
   }
-  // An unanchored pattern matches anywhere in the subject, so `https://github\.com/acme/` would also accept
-  // `https://evil.example/?https://github.com/acme/`.
-  if (!source.startsWith('^')) {
-    reader.warn(node, path, '`subjectRegExp` does not start with `^`: it matches anywhere in the subject; anchor it (e.g. `^https://github\\.com/acme/`)');
+  // `^https://github\.com/acme/` reads like a prefix, but must match the whole subject, so it only matches itself.
+  if (/\/\$?$/.test(source)) {
+    reader.warn(node, path, '`subjectRegExp` must match the whole subject, so a pattern ending in `/` matches nothing below it; add `.*` (e.g. `^https://github\\.com/acme/.*`)');
   }
   return source;
 }

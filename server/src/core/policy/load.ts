@@ -54,7 +54,7 @@ function readPolicy(reader: YamlReader, ctx: MaterialContext, root: Node | null,
   }
   const fields = reader.mapping(root, '', TOP_KEYS, 'the policy file');
   if (!fields) return null;
-  const versionNode = reader.required(fields, 'version', root, '', 'the policy file');
+  const versionNode = reader.required(fields, 'version', root, '', 'the policy file', 'add `version: 1` at the top');
   if (versionNode) readVersion(reader, versionNode);
   const trustedRootNode = reader.optional(fields, 'trustedRoot', '');
   const trustedRoot = trustedRootNode ? readTrustedRoot(reader, ctx, trustedRootNode) : null;

@@ -102,10 +102,10 @@ export class YamlReader {
   }
 
   /** The value of a required key, or null after reporting that it is missing. `owner` anchors the report. */
-  required(fields: Fields, key: string, owner: Node | null, path: string, what: string): Node | null {
+  required(fields: Fields, key: string, owner: Node | null, path: string, what: string, hint?: string): Node | null {
     const field = fields.get(key);
     if (!field) {
-      this.error(firstKeyOf(fields) ?? owner, path, `${what} is missing \`${key}\``);
+      this.error(firstKeyOf(fields) ?? owner, path, `${what} is missing \`${key}\`${hint ? `; ${hint}` : ''}`);
       return null;
     }
     if (!field.value) {

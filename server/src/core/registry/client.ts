@@ -3,6 +3,8 @@
 // offline). Every manifest or blob body it returns has been checked against its digest.
 
 import { readFile } from 'node:fs/promises';
+import http from 'node:http';
+import https from 'node:https';
 import tls from 'node:tls';
 import { ImageTrustError } from '../errors';
 import { Authenticator } from './auth';
@@ -369,7 +371,8 @@ class OciRegistryClient implements RegistryClient {
     this.transport ??= loadCa(this.options.caFile).then((ca) => ({
       timeoutMs: this.options.timeoutMs ?? 15_000,
       idleTimeoutMs: this.options.idleTimeoutMs ?? 10_000,
-      ca,
+      // Idle keep-alive sockets are unref'd by Node, so they never hold the process open.
+      agents: { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true, ca }) },
       insecureRegistries: this.insecure,
       onRequest: this.options.onRequest,
     }));

@@ -24,8 +24,8 @@ export interface TransportOptions {
   timeoutMs: number;
   /** Longest silence allowed while the response body streams (slow-loris guard). */
   idleTimeoutMs: number;
-  /** Trusted CAs replacing Node's default set (already merged with the defaults by the caller). */
-  ca?: string[];
+  /** Connection pools (keep-alive); the https one carries the trusted CAs. */
+  agents: { http: http.Agent; https: https.Agent };
   insecureRegistries: readonly string[];
   onRequest?: (info: RequestInfo) => void;
 }
@@ -135,8 +135,9 @@ function sendOnce(req: HttpRequest, opts: TransportOptions): Promise<HttpRespons
     };
     req.signal?.addEventListener('abort', onAbort, { once: true });
 
-    const lib = url.protocol === 'https:' ? https : http;
-    const request = lib.request(url, { method: req.method, headers, ca: opts.ca, agent: false }, (res) => {
+    const secure = url.protocol === 'https:';
+    const agent = secure ? opts.agents.https : opts.agents.http;
+    const request = (secure ? https : http).request(url, { method: req.method, headers, agent }, (res) => {
       const status = res.statusCode ?? 0;
       const ok = status >= 200 && status < 300;
       const cap = ok ? req.maxBytes : MAX_ERROR_BODY;

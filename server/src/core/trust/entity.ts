@@ -4,7 +4,7 @@
 
 import crypto from 'node:crypto';
 import type { Bundle } from '@sigstore/bundle';
-import { X509Certificate, type ASN1Obj } from '@sigstore/core';
+import { crypto as sigstoreCrypto, X509Certificate, type ASN1Obj } from '@sigstore/core';
 import { toSignedEntity, Verifier, type SignedEntity, type Signer, type TrustMaterial, type VerifierOptions } from '@sigstore/verify';
 import { identityMatches, type PreparedSigner, type PreparedTrust } from './signers';
 import type { SignatureStatus } from './status';
@@ -33,7 +33,7 @@ const FULCIO_ISSUER_V2 = '1.3.6.1.4.1.57264.1.8';
 export function verifyBundleEntity(bundle: Bundle, signedData: Buffer, trust: PreparedTrust, opts: EntityOptions = {}): EntityOutcome {
   let entity: SignedEntity;
   try {
-    entity = withMultiAlgorithmSignature(toSignedEntity(bundle, signedData), signedData);
+    entity = withMultiAlgorithmSignature(bundle, toSignedEntity(bundle, signedData), signedData);
   } catch (err) {
     return { status: 'invalid', reason: `The signature cannot be read: ${errorText(err)}` };
   }
@@ -95,7 +95,8 @@ function verifyWithCertificate(entity: SignedEntity, leaf: X509Certificate, trus
     }
     pkiErrors.push(`${signer.name}: certificate identity ${who.sans.join(', ')} is not the one configured`);
   }
-  const reason = [`Certificate not trusted: ${errorText(fulcioError)}`, ...pkiErrors].join('; ');
+  const prefix = (fulcioError as { code?: string }).code === 'CERTIFICATE_ERROR' || !isProvablyWrong(fulcioError) ? 'Certificate not trusted' : 'Verification failed';
+  const reason = [`${prefix}: ${errorText(fulcioError)}`, ...pkiErrors].join('; ');
   return { status: isProvablyWrong(fulcioError) ? 'invalid' : 'untrusted', ...claimed, reason };
 }
 
@@ -142,14 +143,19 @@ export function verifyWithAnyAlgorithm(key: crypto.KeyObject, data: Buffer, sign
   }
 }
 
-function withMultiAlgorithmSignature(entity: SignedEntity, signedData: Buffer): SignedEntity {
+function withMultiAlgorithmSignature(bundle: Bundle, entity: SignedEntity, signedData: Buffer): SignedEntity {
   const content = entity.signature;
+  // Rekor v2 logs a DSSE envelope as a hashedrekord of its PAE ("hashedrekord-over-DSSE"): the logged digest is
+  // then SHA-256 of exactly the signed bytes, which the library does not know yet.
+  const paeDigest = bundle.content.$case === 'dsseEnvelope' && entity.tlogEntries.length > 0 && entity.tlogEntries.every((e) => e.kindVersion.kind === 'hashedrekord')
+    ? crypto.createHash('sha256').update(signedData).digest()
+    : undefined;
   return {
     ...entity,
     signature: {
       signature: content.signature,
       compareSignature: (sig) => content.compareSignature(sig),
-      compareDigest: (digest) => content.compareDigest(digest),
+      compareDigest: (digest) => (paeDigest ? sigstoreCrypto.bufferEqual(digest, paeDigest) : content.compareDigest(digest)),
       verifySignature: (key) => verifyWithAnyAlgorithm(key, signedData, content.signature),
     },
   };

@@ -68,20 +68,45 @@ export function publicGoodTrustedRoot(): unknown {
   return publicGoodRoot;
 }
 
+/**
+ * Every key and CA of a trusted root must say since when it is valid. A missing start would otherwise be read as
+ * "valid forever", widening trust beyond what the root's author meant, so such a root is rejected.
+ */
+function assertValidityStarts(root: TrustedRoot): void {
+  const missing = [
+    ...root.tlogs.filter((t) => !t.publicKey?.validFor?.start).map((t) => `transparency log ${t.baseUrl}`),
+    ...root.ctlogs.filter((t) => !t.publicKey?.validFor?.start).map((t) => `CT log ${t.baseUrl}`),
+    ...root.certificateAuthorities.filter((c) => !c.validFor?.start).map((c) => `certificate authority ${c.uri}`),
+    ...root.timestampAuthorities.filter((c) => !c.validFor?.start).map((c) => `timestamp authority ${c.uri}`),
+  ];
+  if (missing.length > 0) {
+    throw new ImageTrustError('POLICY_INVALID', `The Sigstore trusted root is malformed: no validFor.start for ${missing.join(', ')}.`);
+  }
+}
+
 /** Parses a trusted_root.json document into library trust material. */
 export function trustMaterialFromRoot(rootJson: unknown): TrustMaterial {
+  let root: TrustedRoot;
   try {
-    return toTrustMaterial(TrustedRoot.fromJSON(rootJson));
+    root = TrustedRoot.fromJSON(rootJson);
+  } catch (err) {
+    throw new ImageTrustError('POLICY_INVALID', `The Sigstore trusted root cannot be read: ${(err as Error).message}`, { cause: err });
+  }
+  assertValidityStarts(root);
+  try {
+    return toTrustMaterial(root);
   } catch (err) {
     throw new ImageTrustError('POLICY_INVALID', `The Sigstore trusted root cannot be read: ${(err as Error).message}`, { cause: err });
   }
 }
 
+let publicGoodMaterial: TrustMaterial | undefined;
+
 export function prepareTrust(signers: readonly SignerSpec[], trust: TrustMaterialSpec = {}): PreparedTrust {
-  return {
-    signers: signers.map(prepareSigner),
-    material: trustMaterialFromRoot(trust.trustedRoot ?? publicGoodTrustedRoot()),
-  };
+  const material = trust.trustedRoot !== undefined
+    ? trustMaterialFromRoot(trust.trustedRoot)
+    : (publicGoodMaterial ??= trustMaterialFromRoot(publicGoodTrustedRoot()));
+  return { signers: signers.map(prepareSigner), material };
 }
 
 export function prepareSigner(spec: SignerSpec): PreparedSigner {
