@@ -155,6 +155,8 @@ describe('registry client limits', () => {
     });
     const r = await client().resolve(`${host}/app`, '1');
     assert.equal(r.digest, DIGEST);
+    assert.equal(r.mediaType, 'application/vnd.oci.image.manifest.v1+json');
+    await assert.rejects(client().getManifest(`${host}/app`, 'sha256:short'), rejectsWith('INVALID_REFERENCE'));
   });
 
   it('never forwards credentials along a redirect to another host', async () => {
@@ -223,6 +225,31 @@ describe('registry client limits', () => {
     const c = client({ credentials: staticCredentials({ [host]: { username: 'bob', password: 'hunter2' } }) });
     assert.equal((await c.resolve(`${host}/app`, '1')).digest, DIGEST);
     assert.equal(tokenAuth, `Basic ${Buffer.from('bob:hunter2').toString('base64')}`);
+  });
+
+  it('exchanges an identity token (refresh token) with a POST to the realm', async () => {
+    let form: URLSearchParams | undefined;
+    let host = '';
+    host = await hostile((req, res) => {
+      if (req.url === '/token' && req.method === 'POST') {
+        let body = '';
+        req.on('data', (c) => (body += c));
+        req.on('end', () => {
+          form = new URLSearchParams(body);
+          res.end(JSON.stringify({ access_token: 'tok-from-refresh', expires_in: 60 }));
+        });
+        return;
+      }
+      if (req.headers.authorization !== 'Bearer tok-from-refresh') {
+        return res.writeHead(401, { 'www-authenticate': `Bearer realm="http://${host}/token",service="s",scope="repository:app:pull"` }).end();
+      }
+      res.writeHead(200, { 'docker-content-digest': DIGEST }).end();
+    });
+    const c = client({ credentials: staticCredentials({ [host]: { identityToken: 'refresh-me' } }) });
+    assert.equal((await c.resolve(`${host}/app`, '1')).digest, DIGEST);
+    assert.equal(form?.get('grant_type'), 'refresh_token');
+    assert.equal(form?.get('refresh_token'), 'refresh-me');
+    assert.equal(form?.get('scope'), 'repository:app:pull');
   });
 
   it('detects a referrers paging loop and bounds the number of referrers', async () => {

@@ -67,6 +67,13 @@ describe('exceptions: repository globs and precedence', () => {
     assert.deepEqual(findException(p, { name: 'ghcr.io/acme/experimental-x/sub', digest: null }, now), {});
   });
 
+  test('an exception for every image is allowed but flagged', () => {
+    const r = load('version: 1\nexceptions:\n  - image: "**"\n    reason: freeze\n    owner: o\n    expires: 2030-01-01\n');
+    assert.equal(r.broken, false);
+    assert.match(r.diagnostics.map((d) => `${d.severity}: ${d.message}`).join('\n'), /^warning: `\*\*` exempts every image/);
+    assert.ok(findException(r.policy!, { name: 'quay.io/any/thing', digest: null }, new Date('2026-01-01')).active);
+  });
+
   test('an active exception wins over an expired one; the most recently expired is reported', () => {
     const p = policyWith(`  - image: ghcr.io/acme/*\n    reason: old\n    owner: a\n    expires: 2025-01-01\n  - image: ghcr.io/acme/*\n    reason: newer\n    owner: b\n    expires: 2025-06-01\n`);
     const bothExpired = findException(p, { name: 'ghcr.io/acme/x', digest: null }, new Date('2026-01-01'));

@@ -64,6 +64,7 @@ function readImageTarget(reader: YamlReader, node: Node, path: string, image: st
     return null;
   }
   if (glob.warning) reader.warn(node, path, glob.warning);
+  if (at === -1 && glob.normalized === '**') reader.warn(node, path, `\`${image}\` exempts every image from the policy`);
   if (at === -1) return { type: 'glob', pattern: glob.normalized };
   const digest = image.slice(at + 1);
   if (/[*?{}[\]]/.test(name)) {

@@ -23,7 +23,9 @@ export function parseWwwAuthenticate(header: string | string[] | undefined): Aut
       continue;
     }
     scanner.skip(/[ \t]*/y);
-    if (scanner.peek() === '=' && challenges.length > 0 && !isToken68Tail(scanner)) {
+    if (scanner.peek() === '=' && challenges.length > 0 && isToken68Tail(scanner)) {
+      scanner.skip(/=+/y); // token68 of the current challenge (`Negotiate abc==`): not used by registries
+    } else if (scanner.peek() === '=' && challenges.length > 0) {
       // A parameter of the current challenge.
       scanner.advance();
       scanner.skip(/[ \t]*/y);
@@ -31,7 +33,6 @@ export function parseWwwAuthenticate(header: string | string[] | undefined): Aut
       challenges[challenges.length - 1].params[word.toLowerCase()] = value;
     } else {
       challenges.push({ scheme: word.toLowerCase(), params: {} });
-      if (scanner.peek() === '=') scanner.skip(/=+/y); // token68 form (`Negotiate abc==`): not used by registries
     }
   }
   return challenges;

@@ -71,6 +71,7 @@ export interface RegistryClient extends RegistryReader {
 }
 
 export const MANIFEST_ACCEPT = [MEDIA_TYPES.ociIndex, MEDIA_TYPES.ociManifest, MEDIA_TYPES.dockerList, MEDIA_TYPES.dockerManifest].join(', ');
+const KNOWN_MANIFEST_TYPES: string[] = Object.values(MEDIA_TYPES);
 const DEFAULT_MAX_MANIFEST = 4 * 1024 * 1024;
 /** Blobs up to this size are kept in the cache (signature payloads, attestations, configs). */
 const MAX_CACHED_BLOB = 4 * 1024 * 1024;
@@ -116,6 +117,7 @@ class OciRegistryClient implements RegistryClient {
   async resolve(name: string, tagOrDigest: string, opts: RequestOptions = {}): Promise<ResolvedTag> {
     const loc = locateRepository(name);
     if (isDigestRef(tagOrDigest)) {
+      checkDigest(name, tagOrDigest);
       const f = await this.manifestByDigest(loc, tagOrDigest, opts.signal);
       return { digest: f.result.digest, mediaType: f.result.mediaType, fromCache: f.fromCache, cacheAgeMs: f.cacheAgeMs };
     }
@@ -131,7 +133,10 @@ class OciRegistryClient implements RegistryClient {
 
   async getManifest(name: string, tagOrDigest: string, opts: RequestOptions = {}): Promise<ManifestResult> {
     const loc = locateRepository(name);
-    if (isDigestRef(tagOrDigest)) return (await this.manifestByDigest(loc, tagOrDigest, opts.signal)).result;
+    if (isDigestRef(tagOrDigest)) {
+      checkDigest(name, tagOrDigest);
+      return (await this.manifestByDigest(loc, tagOrDigest, opts.signal)).result;
+    }
     const tag = checkTag(name, tagOrDigest);
     const cached = await this.cache.getTag(tagKey(loc, tag));
     if (cached && this.usable(cached.at, opts)) return (await this.manifestByDigest(loc, cached.digest, opts.signal)).result;
@@ -195,16 +200,17 @@ class OciRegistryClient implements RegistryClient {
 
   private async resolveTagOnline(loc: RepositoryLocation, tag: string): Promise<ResolvedTag> {
     const res = await this.registryRequest(loc, { method: 'HEAD', path: `manifests/${tag}`, kind: 'manifest', accept: MANIFEST_ACCEPT });
-    const digest = res.status >= 200 && res.status < 300 ? headerDigest(res) : undefined;
-    if (res.status === 405 || (res.status >= 200 && res.status < 300 && !digest)) {
-      // No usable HEAD answer: fetch the manifest and hash it ourselves.
+    const ok = res.status >= 200 && res.status < 300;
+    const digest = ok ? headerDigest(res) : undefined;
+    const mediaType = contentType(res);
+    if (res.status === 405 || (ok && (!digest || !mediaType || !KNOWN_MANIFEST_TYPES.includes(mediaType)))) {
+      // No usable HEAD answer: fetch the manifest, hash it and read its type ourselves.
       const m = await this.manifestByTagOnline(loc, tag);
       return { digest: m.digest, mediaType: m.mediaType, fromCache: false, cacheAgeMs: 0 };
     }
     expectOk(loc, res, `${loc.repository}:${tag}`);
-    const mediaType = contentType(res) ?? MEDIA_TYPES.ociManifest;
-    await this.cache.setTag(tagKey(loc, tag), { digest: digest!, mediaType, at: this.clock() });
-    return { digest: digest!, mediaType, fromCache: false, cacheAgeMs: 0 };
+    await this.cache.setTag(tagKey(loc, tag), { digest: digest!, mediaType: mediaType!, at: this.clock() });
+    return { digest: digest!, mediaType: mediaType!, fromCache: false, cacheAgeMs: 0 };
   }
 
   private async manifestByTagOnline(loc: RepositoryLocation, tag: string): Promise<ManifestResult> {
@@ -449,11 +455,10 @@ function toManifestResult(loc: RepositoryLocation, digest: string, body: Buffer,
     throw new ImageTrustError('REGISTRY_BAD_RESPONSE', `${loc.host}: manifest ${digest} of ${loc.repository} is not a JSON object`);
   }
   const obj = json as Record<string, unknown>;
-  const known = Object.values(MEDIA_TYPES) as string[];
   const mediaType =
     typeof obj.mediaType === 'string'
       ? obj.mediaType
-      : served && known.includes(served)
+      : served && KNOWN_MANIFEST_TYPES.includes(served)
         ? served
         : Array.isArray(obj.manifests)
           ? MEDIA_TYPES.ociIndex
