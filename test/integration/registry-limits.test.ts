@@ -35,6 +35,8 @@ after(async () => {
 const sha = (b: Buffer | string) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const MANIFEST = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: {}, layers: [] }));
 const DIGEST = sha(MANIFEST);
+/** What a registry answers to HEAD on a manifest: its digest and media type. */
+const HEAD_OK = { 'docker-content-digest': DIGEST, 'content-type': 'application/vnd.oci.image.manifest.v1+json' };
 
 function client(extra: RegistryOptions = {}) {
   return createRegistryClient({ credentials: { get: async () => undefined }, retry: { baseDelayMs: 10 }, ...extra });
@@ -120,7 +122,7 @@ describe('registry client limits', () => {
     const answers = [503, 429, 200];
     const host = await hostile((_req, res) => {
       const status = answers.shift() ?? 500;
-      if (status === 200) return res.writeHead(200, { 'docker-content-digest': DIGEST }).end();
+      if (status === 200) return res.writeHead(200, HEAD_OK).end();
       res.writeHead(status, status === 429 ? { 'retry-after': '0' } : {}).end();
     });
     const seen: RequestInfo[] = [];
@@ -197,7 +199,7 @@ describe('registry client limits', () => {
           .writeHead(401, { 'www-authenticate': `Bearer realm="http://${realm}/token",service="reg, svc",scope="repository:app:pull"` })
           .end();
       }
-      res.writeHead(200, { 'docker-content-digest': DIGEST }).end();
+      res.writeHead(200, HEAD_OK).end();
     });
     const c = client({ credentials: staticCredentials({ [host]: { username: 'bob', password: 'hunter2' } }) });
     assert.equal((await c.resolve(`${host}/app`, '1')).digest, DIGEST);
@@ -220,7 +222,7 @@ describe('registry client limits', () => {
       if (req.headers.authorization !== 'Bearer tok-abc') {
         return res.writeHead(401, { 'www-authenticate': `Bearer realm="http://${host}/token",service="s"` }).end();
       }
-      res.writeHead(200, { 'docker-content-digest': DIGEST }).end();
+      res.writeHead(200, HEAD_OK).end();
     });
     const c = client({ credentials: staticCredentials({ [host]: { username: 'bob', password: 'hunter2' } }) });
     assert.equal((await c.resolve(`${host}/app`, '1')).digest, DIGEST);
@@ -243,7 +245,7 @@ describe('registry client limits', () => {
       if (req.headers.authorization !== 'Bearer tok-from-refresh') {
         return res.writeHead(401, { 'www-authenticate': `Bearer realm="http://${host}/token",service="s",scope="repository:app:pull"` }).end();
       }
-      res.writeHead(200, { 'docker-content-digest': DIGEST }).end();
+      res.writeHead(200, HEAD_OK).end();
     });
     const c = client({ credentials: staticCredentials({ [host]: { identityToken: 'refresh-me' } }) });
     assert.equal((await c.resolve(`${host}/app`, '1')).digest, DIGEST);
@@ -276,7 +278,7 @@ describe('registry client limits', () => {
       peak = Math.max(peak, active);
       setTimeout(() => {
         active--;
-        res.writeHead(200, { 'docker-content-digest': DIGEST }).end();
+        res.writeHead(200, HEAD_OK).end();
       }, 50);
     });
     const c = client({ concurrencyPerHost: 2 });

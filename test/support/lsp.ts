@@ -34,7 +34,9 @@ export class LspSession {
       s.published.push(p);
       for (const w of s.waiters.splice(0)) w();
     });
-    conn.onNotification('window/showMessage', (p: { message: string }) => s.messages.push(p.message));
+    conn.onNotification('window/showMessage', (p: unknown) => {
+      s.messages.push((p as { message: string }).message);
+    });
     conn.onNotification('window/logMessage', () => {});
     conn.onNotification('$/progress', () => {});
     conn.onRequest('window/workDoneProgress/create', () => null);

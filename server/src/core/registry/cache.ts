@@ -6,6 +6,7 @@
 import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { ImageTrustError } from '../errors';
 import type { Descriptor } from './types';
 import { isDigest, matchesDigest } from './digest';
 
@@ -88,7 +89,8 @@ export class RegistryCache {
   async putObject(digest: string, body: Buffer): Promise<void> {
     this.remember(digest, body);
     const file = this.objectPath(digest);
-    if (file) await writeAtomically(file, body);
+    // A failed cache write costs a request next time; it must not fail the answer, which is already verified.
+    if (file) await writeAtomically(file, body).catch(() => {});
   }
 
   /** Writes the tag index, merged with what another process may have written meanwhile (newest entry wins). */
@@ -100,7 +102,12 @@ export class RegistryCache {
       tags: mergeNewest(onDisk.tags, this.index.tags),
       referrers: mergeNewest(onDisk.referrers, this.index.referrers),
     };
-    await writeAtomically(path.join(this.dir, INDEX_FILE), Buffer.from(JSON.stringify(merged)));
+    const file = path.join(this.dir, INDEX_FILE);
+    try {
+      await writeAtomically(file, Buffer.from(JSON.stringify(merged)));
+    } catch (err) {
+      throw new ImageTrustError('IO_ERROR', `cannot write registry cache ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, { cause: err });
+    }
     this.index = merged;
     this.dirty = false;
   }

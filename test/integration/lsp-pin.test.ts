@@ -1,0 +1,90 @@
+// The editor path against a real registry: background resolution, quick fixes with versioned edits, tag-moved with
+// "update pin" / "keep pin", and "pin all in workspace" as one WorkspaceEdit.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import type { CodeAction, Diagnostic } from 'vscode-languageserver-protocol';
+import { LspSession } from '../support/lsp';
+import { buildImage, pushImage, registryToolsSkipReason, startRegistry, type ImageLayout, type TestRegistry } from '../support/registry';
+
+const skip = registryToolsSkipReason();
+
+describe('language server against a real registry', { skip }, () => {
+  let reg: TestRegistry;
+  let dir: string;
+  let lsp: LspSession;
+  let app: ImageLayout;
+  let old: ImageLayout;
+  let moved: ImageLayout;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'image-trust-lsp-pin-'));
+    reg = await startRegistry();
+    app = await buildImage(join(dir, 'l1'), { seed: 'one' });
+    await pushImage(app, reg, 'web/app:1.0');
+    old = await buildImage(join(dir, 'l2'), { seed: 'two' });
+    await pushImage(old, reg, 'web/moving:2.0');
+    moved = await buildImage(join(dir, 'l3'), { seed: 'three' });
+    await pushImage(moved, reg, 'web/moving:2.0');
+    mkdirSync(join(dir, 'ws'));
+    writeFileSync(join(dir, 'ws', 'other.yaml'), `apiVersion: v1\nkind: Pod\nspec:\n  containers:\n    - name: x\n      image: ${reg.host}/web/app:1.0\n`);
+    lsp = await LspSession.start({ rootPath: join(dir, 'ws'), initializationOptions: { cacheDir: join(dir, 'cache') } });
+  });
+  after(async () => {
+    await lsp?.stop();
+    await reg?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const uri = () => pathToFileURL(join(dir, 'ws', 'deploy.yaml')).toString();
+  const text = () =>
+    `apiVersion: v1\nkind: Pod\nspec:\n  containers:\n    - name: a\n      image: ${reg.host}/web/app:1.0 # note\n    - name: b\n      image: ${reg.host}/web/moving:2.0@${old.digest}\n`;
+
+  test('background resolution adds tag-moved; the quick fix pins with a versioned minimal edit', async () => {
+    await lsp.open(uri(), text());
+    const p = await lsp.diagnostics(uri(), (d) => d.diagnostics.some((x) => x.code === 'tag-moved'));
+    const moved = p.diagnostics.find((d) => d.code === 'tag-moved')!;
+    assert.equal(moved.range.start.line, 7);
+    const unpinned = p.diagnostics.find((d) => d.code === 'unpinned-tag')!;
+    const actions = (await lsp.conn.sendRequest('textDocument/codeAction', {
+      textDocument: { uri: uri() },
+      range: unpinned.range,
+      context: { diagnostics: [unpinned] },
+    })) as CodeAction[];
+    const pin = actions.find((a) => a.isPreferred)!;
+    assert.equal(pin.title, `Pin to ${app.digest.slice(0, 19)}… (keeps tag 1.0)`);
+    const change = (pin.edit!.documentChanges![0] as { textDocument: { version: number }; edits: { range: Diagnostic['range']; newText: string }[] });
+    assert.equal(change.textDocument.version, 1);
+    assert.deepEqual(change.edits, [{ range: { start: unpinned.range.end, end: unpinned.range.end }, newText: `@${app.digest}` }]);
+    assert.ok(actions.some((a) => a.title.startsWith('Keep the tag on purpose')));
+  });
+
+  test('tag-moved offers "Update pin" and "Keep pin (ignore on this line)"', async () => {
+    const p = await lsp.diagnostics(uri(), (d) => d.diagnostics.some((x) => x.code === 'tag-moved'));
+    const movedDiag = p.diagnostics.find((d) => d.code === 'tag-moved')!;
+    assert.ok(String(movedDiag.message).includes(`now points to ${moved.digest.slice(0, 19)}`), String(movedDiag.message));
+    const actions = (await lsp.conn.sendRequest('textDocument/codeAction', { textDocument: { uri: uri() }, range: movedDiag.range, context: { diagnostics: [movedDiag] } })) as CodeAction[];
+    const update = actions.find((a) => a.title.startsWith('Update pin'))!;
+    const edits = (update.edit!.documentChanges![0] as { edits: { newText: string }[] }).edits;
+    assert.deepEqual(edits.map((e) => e.newText), [moved.digest], 'only the old digest is replaced');
+    const keep = actions.find((a) => a.title === 'Keep pin (ignore on this line)')!;
+    const keepEdit = (keep.edit!.documentChanges![0] as { edits: { range: Diagnostic['range']; newText: string }[] }).edits[0];
+    assert.equal(keepEdit.newText, ' # image-trust: ignore tag-moved');
+    assert.equal(keepEdit.range.start.line, 7);
+  });
+
+  test('pin all in workspace: one WorkspaceEdit over open and unopened files', async () => {
+    const result = (await lsp.conn.sendRequest('workspace/executeCommand', { command: 'imageTrust.server.pinWorkspace', arguments: [] })) as { pinned: number; failed: unknown[] };
+    assert.equal(result.pinned, 2);
+    assert.deepEqual(result.failed, []);
+    assert.equal(lsp.appliedEdits.length, 1, 'one edit: one undo');
+    const changes = (lsp.appliedEdits[0] as { edit: { documentChanges: { textDocument: { uri: string; version: number | null }; edits: { newText: string }[] }[] } }).edit.documentChanges;
+    const byUri = Object.fromEntries(changes.map((c) => [c.textDocument.uri.split('/').pop(), c]));
+    assert.equal(byUri['deploy.yaml'].textDocument.version, 1);
+    assert.equal(byUri['other.yaml'].textDocument.version, null);
+    assert.deepEqual(byUri['other.yaml'].edits.map((e: { newText: string }) => e.newText), [`@${app.digest}`]);
+  });
+});
