@@ -3,12 +3,11 @@
 
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { bundleToJSON } from '@sigstore/bundle';
 import { fulcioHandler, initializeCA, initializeCTLog, initializeTLog, rekorHandler } from '@sigstore/mock';
 import { mock } from '@sigstore/mock/dist/mock';
 import { DSSEBundleBuilder, FulcioSigner, MessageSignatureBundleBuilder, RekorWitness, type Signer } from '@sigstore/sign';
-import nock from 'nock';
 import { verifySigstoreBundle } from '../../server/src/core/trust/bundle';
 import { verifyDiscovered, NOTATION_UNVERIFIED_REASON } from '../../server/src/core/trust/index';
 import type { DiscoveryResult } from '../../server/src/core/trust/discovery';
@@ -109,6 +108,17 @@ describe('bundles signed with keys', () => {
     assert.equal(result.status, 'invalid', result.reason);
   });
 
+  test('a key requiring Rekor does not stop another trusted key from verifying an unlogged signature', async () => {
+    const both = prepareTrust([
+      { type: 'key', name: 'strict-key', publicKeyPem: pemOf(stranger.publicKey), requireTlog: true },
+      { type: 'key', name: 'release-key', publicKeyPem: pemOf(trusted.publicKey) },
+    ]);
+    const bundle = await messageBundle(localSigner(trusted), manifest);
+    const { result } = verifySigstoreBundle(bundle, { digest: DIGEST, bytes: manifest }, both, 'referrers-api');
+    assert.equal(result.status, 'verified', result.reason);
+    assert.equal(result.signer, 'release-key');
+  });
+
   test('requireTlog rejects a bundle that was never logged', async () => {
     const strict = prepareTrust([{ type: 'key', name: 'release-key', publicKeyPem: pemOf(trusted.publicKey), requireTlog: true }]);
     const bundle = await messageBundle(localSigner(trusted), manifest);
@@ -139,7 +149,6 @@ describe('keyless bundles (mock Fulcio + Rekor)', () => {
       timestampAuthorities: [],
     };
   });
-  after(() => nock.cleanAll());
 
   /** Signs through the in-process mock services; every call registers exactly one interception per service. */
   async function keyless(claims: Record<string, string>, build: (signer: Signer, witnesses: RekorWitness[]) => Promise<Buffer>): Promise<Buffer> {

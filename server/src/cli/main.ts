@@ -9,6 +9,7 @@ import { formatSarif } from './format/sarif';
 import { formatText } from './format/text';
 import { displayPath } from './paths';
 import { pinFiles } from './pin';
+import { addVerification, verificationFields } from './verify';
 import { cliRegistryClient } from './registry';
 import { resolveMany, resolutionKey } from '../core/pinning';
 import { resolutionFindings, type Resolution } from '../core/resolve';
@@ -41,27 +42,30 @@ async function addResolution(report: ScanReport, opts: CliOptions) {
   const client = cliRegistryClient(opts);
   const refs = report.files.flatMap((f) => f.refs);
   const resolutions = await resolveMany(client, refs);
-  await client.flush();
   const of = (ref: ImageRef): Resolution | null => (ref.parsed ? resolutions.get(resolutionKey(ref)) ?? null : null);
   for (const f of report.files) {
     f.findings.push(...f.refs.flatMap((r) => resolutionFindings(r, of(r))));
     f.findings.sort((a, b) => a.range.start - b.range.start);
   }
+  const verified = opts.verify ? await addVerification(report, opts, client, of) : undefined;
+  await client.flush();
   return {
+    enforceFailed: verified?.enforceFailed ?? false,
     referenceFields: (_f: FileReport, ref: ImageRef) => {
       const r = of(ref);
       const fields: Record<string, unknown> = { resolvedDigest: r?.tagDigest ?? null };
       if (ref.status === 'pinned') fields.drift = r && !r.error ? r.drift ?? false : null;
       if (r?.error) fields.resolveError = r.error.message;
       if (r?.platforms.length) fields.platforms = r.platforms.map((p) => ({ os: p.os, architecture: p.architecture, variant: p.variant ?? null, digest: p.digest }));
-      return fields;
+      return verified ? { ...fields, ...verificationFields(verified.of(ref)) } : fields;
     },
   };
 }
 
 export function exitCodeFor(report: ScanReport, failOn: FailOn): number {
   const threshold = FAIL_RANK[failOn];
-  return report.files.some((f) => f.findings.some((d) => RANK[d.severity] >= threshold)) ? 1 : 0;
+  const all = [...report.files, ...(report.policy ? [report.policy] : [])];
+  return all.some((f) => f.findings.some((d) => RANK[d.severity] >= threshold)) ? 1 : 0;
 }
 
 export async function run(argv: string[], io: { out: (s: string) => void; err: (s: string) => void }): Promise<number> {
@@ -82,10 +86,11 @@ export async function run(argv: string[], io: { out: (s: string) => void; err: (
         return 0;
       case 'scan': {
         const report = scan(opts);
-        const extras = opts.resolve ? await addResolution(report, opts) : undefined;
+        const extras = opts.resolve || opts.verify ? await addResolution(report, opts) : undefined;
         if (opts.format === 'json') io.out(formatJson(report, extras));
         else if (opts.format === 'sarif') io.out(formatSarif(report, VERSION));
         else io.out(formatText(report));
+        if (extras?.enforceFailed && opts.failOn !== 'never') return 1;
         return exitCodeFor(report, opts.failOn);
       }
       case 'pin': {

@@ -19,8 +19,17 @@ export interface Notice {
   message: string;
 }
 
+/** Diagnostics of the trust policy file itself (a broken policy). */
+export interface PolicyFileReport {
+  path: string;
+  absPath: string;
+  lines: LineIndex;
+  findings: Finding[];
+}
+
 export interface ScanReport {
   files: FileReport[];
+  policy?: PolicyFileReport;
   /** Files skipped (too large, binary, unknown kind) and per-file failures: shown, never fatal. */
   notices: Notice[];
 }
@@ -29,4 +38,9 @@ export function reportFile(path: string, absPath: string, text: string, kind: Fi
   const { refs, lines } = analyzeText(text, kind);
   const findings = refs.flatMap((r) => referenceFindings(r, overrides));
   return { path, absPath, kind, refs, findings, lines };
+}
+
+/** Every place with findings: the scanned files, then the policy file when it has problems. */
+export function findingSources(report: ScanReport): { path: string; lines: LineIndex; findings: Finding[] }[] {
+  return report.policy ? [...report.files, report.policy] : report.files;
 }

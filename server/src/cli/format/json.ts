@@ -1,5 +1,5 @@
 // `--format json`: a public contract (schemaVersion 1). Fields may be added, never renamed or removed.
-import type { ScanReport } from '../../core/report';
+import { findingSources, type ScanReport } from '../../core/report';
 import type { ImageRef } from '../../core/types';
 import type { FileReport } from '../../core/report';
 
@@ -27,7 +27,7 @@ export interface JsonExtras {
 
 export function formatJson(report: ScanReport, extras: JsonExtras = {}): string {
   const references = report.files.flatMap((f) => f.refs.map((r) => jsonReference(f, r, extras.referenceFields?.(f, r) ?? {})));
-  const diagnostics = report.files.flatMap((f) =>
+  const diagnostics = findingSources(report).flatMap((f) =>
     f.findings.map((d) => ({ path: f.path, range: f.lines.rangeOf(d.range), severity: d.severity, code: d.code, message: d.message })),
   );
   const notices = report.notices;

@@ -1,13 +1,13 @@
 // `--format sarif`: SARIF 2.1.0 for code-scanning tools (rules with help text, results with regions).
 import { createHash } from 'node:crypto';
 import { RULES, type Severity } from '../../core/findings';
-import type { ScanReport } from '../../core/report';
+import { findingSources, type ScanReport } from '../../core/report';
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', information: 'note', hint: 'note' };
 
 export function formatSarif(report: ScanReport, version: string): string {
   const usedRules = new Set<string>(Object.keys(RULES));
-  for (const f of report.files) for (const d of f.findings) usedRules.add(d.code);
+  for (const f of findingSources(report)) for (const d of f.findings) usedRules.add(d.code);
   const ruleIds = [...usedRules];
   const rules = ruleIds.map((id) => {
     const r = RULES[id];
@@ -21,7 +21,7 @@ export function formatSarif(report: ScanReport, version: string): string {
     };
   });
   const seen = new Map<string, number>();
-  const results = report.files.flatMap((f) =>
+  const results = findingSources(report).flatMap((f) =>
     f.findings.map((d) => {
       const range = f.lines.rangeOf(d.range);
       const text = f.lines.text.slice(d.range.start, d.range.end);

@@ -51,9 +51,11 @@ function readGlobalRegistry(doc: YamlDoc): string {
 }
 
 /**
- * Plain `image: repo:tag` strings. Next to `tag`/`imageTag`/`registry`/`hub` keys, or below a mapping with a `hub` (Istio:
- * `global.hub` + `global.proxy.image: proxyv2` + `global.tag`), the string is only a name the chart completes, so it
- * is reported as templated: it is not the reference that runs and cannot be pinned in place.
+ * Plain `image: repo:tag` strings. Some charts build the reference from parts, and then the string is only a name the
+ * chart completes — not the reference that runs, and not pinnable in place — so it is reported as templated:
+ * - next to `tag`/`imageTag`/`registry` keys (`image: grafana/logstash-output-loki` + `imageTag: 1.0.1`);
+ * - Istio: a name without `/` next to or below a `hub` (`global.hub` + `global.proxy.image: proxyv2` + `global.tag`);
+ *   Istio's templates use an `image` containing `/` as it is.
  */
 function extractImageStrings(doc: YamlDoc, map: YAMLMap, path: PathStep[], enclosing: readonly YAMLMap[]): void {
   for (const pair of map.items) {
@@ -62,12 +64,12 @@ function extractImageStrings(doc: YamlDoc, map: YAMLMap, path: PathStep[], enclo
     if (!isScalar(value)) continue;
     const completedByChart =
       SIBLING_PART_KEYS.some((key) => mapGet(doc, map, key) !== undefined) ||
-      enclosing.some((outer) => mapGet(doc, outer, 'hub') !== undefined);
+      (!scalarString(value)?.includes('/') && [map, ...enclosing].some((m) => mapGet(doc, m, 'hub') !== undefined));
     reportInline(doc, value, pathText(doc, path, 'image'), completedByChart);
   }
 }
 
-const SIBLING_PART_KEYS = ['hub', 'tag', 'imageTag', 'registry'] as const;
+const SIBLING_PART_KEYS = ['tag', 'imageTag', 'registry'] as const;
 
 /** The parts of an image block, as written (`undefined` = key absent, '' = key present but empty). */
 interface BlockParts {

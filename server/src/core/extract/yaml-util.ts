@@ -121,7 +121,8 @@ export function extractFromDocuments(
     const found: RawRef[] = [];
     try {
       extractDocument(new YamlDoc(text, doc, kind, found));
-      refs.push(...found);
+      // Document order, whatever order the extractor visits paths in (containers before initContainers, …).
+      refs.push(...found.sort((a, b) => a.range.start - b.range.start));
     } catch (err) {
       const range = { start: doc.range?.[0] ?? 0, end: doc.range?.[2] ?? text.length };
       errors.push({ message: `Image references could not be extracted from this document: ${describe(err)}`, range });

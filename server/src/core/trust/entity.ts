@@ -5,7 +5,7 @@
 import crypto from 'node:crypto';
 import type { Bundle } from '@sigstore/bundle';
 import { crypto as sigstoreCrypto, X509Certificate, type ASN1Obj } from '@sigstore/core';
-import { toSignedEntity, Verifier, type SignedEntity, type Signer, type TrustMaterial, type VerifierOptions } from '@sigstore/verify';
+import { toSignedEntity, Verifier, type SignedEntity, type TrustMaterial, type VerifierOptions } from '@sigstore/verify';
 import { identityMatches, type PreparedSigner, type PreparedTrust } from './signers';
 import type { SignatureStatus } from './status';
 
@@ -47,16 +47,23 @@ function verifyWithKeys(entity: SignedEntity, trust: PreparedTrust): EntityOutco
   if (keySigners.length === 0) return { status: 'untrusted', reason: 'Signed with a public key, but the policy trusts no keys.' };
   const hint = entity.key.$case === 'public-key' ? entity.key.hint : '';
   const failures: string[] = [];
+  let proofError: unknown;
   for (const signer of keySigners) {
+    if (signer.requireTlog && entity.tlogEntries.length === 0) {
+      failures.push(`${signer.name}: requires a transparency log entry, the signature has none`);
+      continue;
+    }
     const material: TrustMaterial = { ...trust.material, publicKey: () => ({ publicKey: signer.key, validFor: () => true }) };
     const needsLog = signer.requireTlog ? 1 : 0;
     const error = tryVerify(entity, material, { tlogThreshold: needsLog, timestampThreshold: needsLog, ctlogThreshold: 0 });
     if (!error) return { status: 'verified', signer: signer.name, reason: `Signature verified with key ${signer.name}.` };
-    const claimed = hint !== '' && (hint === signer.keyId || hint === signer.name);
     failures.push(`${signer.name}: ${errorText(error)}`);
+    // The signature names this key and still fails: it is wrong, not merely by someone else.
+    if (hint !== '' && (hint === signer.keyId || hint === signer.name)) return { status: 'invalid', signer: signer.name, reason: `Signature does not verify with the key it names: ${errorText(error)}` };
     // Failures before the signature check (log proof, timestamps) are properties of the artifact, not of the key.
-    if (claimed || !isSignatureMismatch(error)) return { status: 'invalid', signer: signer.name, reason: `Signature does not verify: ${errorText(error)}` };
+    if (!isSignatureMismatch(error)) proofError ??= error;
   }
+  if (proofError) return { status: 'invalid', reason: `Verification failed: ${errorText(proofError)}` };
   return { status: 'untrusted', reason: `Not signed by any trusted key (unknown key or modified content): ${failures.join('; ')}` };
 }
 
@@ -103,8 +110,7 @@ function verifyWithCertificate(entity: SignedEntity, leaf: X509Certificate, trus
 /** Runs the library verifier; returns the error, or undefined when everything verified. */
 function tryVerify(entity: SignedEntity, material: TrustMaterial, options: VerifierOptions): unknown {
   try {
-    const signer: Signer = new Verifier(material, options).verify(entity);
-    void signer;
+    new Verifier(material, options).verify(entity);
     return undefined;
   } catch (err) {
     return err ?? new Error('verification failed');

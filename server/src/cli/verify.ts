@@ -1,0 +1,71 @@
+// `scan --verify`: verify every reference's signatures and attestations under the trust policy (glue over the core).
+import { resolve as resolvePath } from 'node:path';
+import { LineIndex } from '../core/positions';
+import { loadPolicyFile, POLICY_FILE } from '../core/policy-file';
+import type { RegistryClient } from '../core/registry';
+import type { FileReport, ScanReport } from '../core/report';
+import type { Resolution } from '../core/resolve';
+import type { ImageRef } from '../core/types';
+import { verifyReference, type ReferenceVerification } from '../core/verification';
+import type { CliOptions } from './args';
+import { displayPath } from './paths';
+
+export interface VerifyOutcome {
+  of: (ref: ImageRef) => ReferenceVerification | null;
+  enforceFailed: boolean;
+}
+
+export async function addVerification(report: ScanReport, opts: CliOptions, client: RegistryClient, resolutionOf: (ref: ImageRef) => Resolution | null): Promise<VerifyOutcome> {
+  const policyPath = resolvePath(opts.policy ?? POLICY_FILE);
+  const loaded = loadPolicyFile(policyPath);
+  if (loaded.result.diagnostics.length && loaded.text !== null) {
+    const lines = new LineIndex(loaded.text);
+    report.policy = {
+      path: displayPath(policyPath),
+      absPath: policyPath,
+      lines,
+      findings: loaded.result.diagnostics.map((d) => ({ code: 'policy-invalid', severity: d.severity, message: `${d.path ? `${d.path}: ` : ''}${d.message}`, range: d.range })),
+    };
+  }
+  const results = new Map<ImageRef, ReferenceVerification | null>();
+  const now = new Date();
+  await Promise.all(
+    report.files.flatMap((f: FileReport) =>
+      f.refs.map(async (ref) => {
+        const v = await verifyReference(client, ref, resolutionOf(ref), loaded.result, { now, path: f.path });
+        results.set(ref, v);
+        if (v) f.findings.push(...v.findings);
+      }),
+    ),
+  );
+  for (const f of report.files) f.findings.sort((a, b) => a.range.start - b.range.start);
+  const enforceFailed = [...results.values()].some((v) => v?.policy.mode === 'enforce' && v.findings.some((x) => x.severity === 'error')) || loaded.result.broken;
+  return { of: (ref) => results.get(ref) ?? null, enforceFailed };
+}
+
+/** JSON fields of one reference (public contract: add, never rename or remove). */
+export function verificationFields(v: ReferenceVerification | null): Record<string, unknown> {
+  if (!v) return { signatures: [], attestations: [], policy: null, trust: null };
+  return {
+    signatures: (v.trust?.signatures ?? []).map((s) => ({
+      status: s.status,
+      signer: s.signer ?? null,
+      issuer: s.issuer ?? null,
+      type: s.type,
+      logIndex: s.logIndex ?? null,
+      integratedTime: s.integratedTime ?? null,
+      foundIn: s.foundIn,
+      reason: s.reason,
+    })),
+    attestations: (v.trust?.attestations ?? []).map((a) => ({
+      predicateType: a.predicateType,
+      status: a.status,
+      summary: a.summary?.summary ?? null,
+      signer: a.signer ?? null,
+      foundIn: a.foundIn,
+      reason: a.reason,
+    })),
+    policy: { rule: v.policy.rule, mode: v.policy.mode, exception: v.policy.exception, ...(v.policy.error ? { error: v.policy.error } : {}) },
+    trust: v.trust ? { digest: v.trust.digest, status: v.trust.status, reason: v.trust.reason, cached: v.cacheAgeMs !== undefined } : v.digest ? null : { digest: null, status: 'error', reason: 'digest unknown', cached: false },
+  };
+}

@@ -1,0 +1,28 @@
+// Reads the trust policy file from disk (shared by the CLI and the language server). Missing file → the default
+// policy; unreadable or broken file → a broken result (fail closed), never the default policy.
+import { existsSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { defaultPolicy, loadPolicy, type PolicyLoadResult } from './policy';
+
+export const POLICY_FILE = '.image-trust.yaml';
+
+export interface LoadedPolicyFile {
+  path: string;
+  /** The policy text, when a file exists (for mapping diagnostics to positions). */
+  text: string | null;
+  result: PolicyLoadResult;
+}
+
+export function loadPolicyFile(path: string): LoadedPolicyFile {
+  if (!existsSync(path)) {
+    return { path, text: null, result: { policy: defaultPolicy(), broken: false, diagnostics: [], hash: createHash('sha256').update('default').digest('hex') } };
+  }
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const message = `cannot read the trust policy ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
+    return { path, text: '', result: { policy: null, broken: true, diagnostics: [{ message, range: { start: 0, end: 0 }, severity: 'error', path: '' }], hash: '' } };
+  }
+  return { path, text, result: loadPolicy(text, { policyPath: path, readFile: (p) => readFileSync(p, 'utf8') }) };
+}

@@ -1,0 +1,182 @@
+// Verifies each image reference under the trust policy and turns the outcome into findings. Fails closed: nothing
+// is "verified" unless a trusted signer's signature over exactly that digest verified; a broken policy verifies
+// nothing; "could not look" is an error, never "unsigned".
+import type { Finding, Severity } from './findings';
+import { RULES } from './findings';
+import { findException, matchRule, severityForMode, type ExceptionInfo, type PolicyLoadResult, type ResolvedRule, type ResolvedSigner } from './policy';
+import type { RegistryReader } from './registry/types';
+import type { Resolution } from './resolve';
+import { isSuppressed } from './suppressions';
+import { discoverSignatures, prepareTrust, type DigestTrust, type DiscoveryResult, type SignerSpec } from './trust';
+import { verifyDiscovered } from './trust';
+import { aggregateTrust, type AttestationResult } from './trust/status';
+import type { ImageRef } from './types';
+
+export const TRUST_RULES = {
+  unsigned: 'No signature found for the image digest',
+  'untrusted-signer': 'Signed, but not by a signer the policy trusts',
+  'invalid-signature': 'A signature is invalid (wrong digest, tampered payload, bad certificate or log proof)',
+  'missing-attestation': 'A required attestation is missing or not verified',
+  'verify-failed': 'Signatures could not be checked (registry error, offline)',
+  'exception-expired': 'A policy exception for this image has expired',
+  'tag-not-allowed': 'The policy requires a digest for this image',
+} as const;
+
+for (const [id, title] of Object.entries(TRUST_RULES)) {
+  RULES[id] ??= {
+    id,
+    title,
+    defaultSeverity: 'warning',
+    help: `${title}. The severity follows the mode of the policy rule that matched (enforce → error, audit → warning). See docs/policy.md.`,
+  };
+}
+
+export interface PolicyOutcome {
+  /** Rule name (`default` for the built-in one); null under a broken policy. */
+  rule: string | null;
+  mode: 'enforce' | 'audit' | 'off' | null;
+  exception: { owner: string; reason: string; expires: string; daysLeft: number; active: boolean; message: string } | null;
+  /** Why nothing could be judged (broken policy). */
+  error?: string;
+}
+
+export interface ReferenceVerification {
+  /** The digest whose signatures were checked (the pin, or what the tag points to now); null when none is known. */
+  digest: string | null;
+  trust: DigestTrust | null;
+  policy: PolicyOutcome;
+  findings: Finding[];
+  /** When the trust result came from the verification cache, its age. */
+  cacheAgeMs?: number;
+}
+
+function toSpec(s: ResolvedSigner): SignerSpec {
+  return s.type === 'key' ? { type: 'key', name: s.name, publicKeyPem: s.publicKeyPem } : s;
+}
+
+/** Verification results kept per (digest, policy hash): content-addressed inputs, so they stay valid. */
+export class VerificationCache {
+  private readonly entries = new Map<string, { at: number; trust: DigestTrust }>();
+  constructor(private readonly clock: () => number = Date.now) {}
+  get(key: string): { trust: DigestTrust; ageMs: number } | undefined {
+    const e = this.entries.get(key);
+    return e ? { trust: e.trust, ageMs: this.clock() - e.at } : undefined;
+  }
+  set(key: string, trust: DigestTrust): void {
+    this.entries.set(key, { at: this.clock(), trust });
+  }
+}
+
+/** Verify one digest under one rule: signatures with the rule's signers, each required attestation with its own. */
+export async function verifyUnderRule(reader: RegistryReader, name: string, digest: string, rule: ResolvedRule, trustedRoot: unknown, opts: { signal?: AbortSignal } = {}): Promise<DigestTrust> {
+  const material = trustedRoot ? { trustedRoot } : {};
+  const discovery: DiscoveryResult = await discoverSignatures(reader, name, digest, opts);
+  const base = verifyDiscovered(discovery, prepareTrust(rule.signers.map(toSpec), material), []);
+  let attestations: AttestationResult[] = base.attestations;
+  for (const req of rule.attestations) {
+    const own = verifyDiscovered(discovery, prepareTrust(req.signers.map(toSpec), material), []);
+    attestations = [...attestations.filter((a) => a.predicateType !== req.predicateType), ...own.attestations.filter((a) => a.predicateType === req.predicateType)];
+  }
+  return aggregateTrust({
+    digest,
+    discoveryComplete: discovery.complete,
+    discoveryErrors: discovery.errors,
+    signatures: base.signatures,
+    attestations,
+    requirements: rule.attestations.map((a) => ({ predicateType: a.predicateType })),
+  });
+}
+
+function exceptionOutcome(info: ExceptionInfo, active: boolean): NonNullable<PolicyOutcome['exception']> {
+  return { owner: info.owner, reason: info.reason, expires: info.expires, daysLeft: info.daysLeft, active, message: info.message };
+}
+
+export interface VerifyReferenceOptions {
+  now: Date;
+  /** Workspace-relative path of the file (for scoped exceptions). */
+  path?: string;
+  cache?: VerificationCache;
+  signal?: AbortSignal;
+}
+
+/**
+ * Judge one reference under the policy. `resolution` supplies the digest of an unpinned reference (what its tag
+ * points to now); without one, an unpinned reference cannot be verified and says so.
+ */
+export async function verifyReference(reader: RegistryReader, ref: ImageRef, resolution: Resolution | null, policyLoad: PolicyLoadResult, opts: VerifyReferenceOptions): Promise<ReferenceVerification | null> {
+  const p = ref.parsed;
+  if (!p || ref.status === 'invalid' || ref.status === 'templated') return null;
+  if (policyLoad.broken || !policyLoad.policy) {
+    return { digest: p.digest, trust: null, policy: { rule: null, mode: null, exception: null, error: 'the trust policy is invalid; fix .image-trust.yaml (nothing is verified under a broken policy)' }, findings: [] };
+  }
+  const policy = policyLoad.policy;
+  const { rule } = matchRule(policy, p.name);
+  const digest = p.digest ?? resolution?.tagDigest ?? null;
+  const exc = findException(policy, { name: p.name, digest, path: opts.path }, opts.now);
+  const outcome: PolicyOutcome = {
+    rule: rule.name,
+    mode: rule.mode,
+    exception: exc.active ? exceptionOutcome(exc.active, true) : exc.expired ? exceptionOutcome(exc.expired, false) : null,
+  };
+  const result: ReferenceVerification = { digest, trust: null, policy: outcome, findings: [] };
+  if (rule.mode === 'off') return result;
+
+  const needsSignature = rule.signers.length > 0 || rule.attestations.length > 0;
+  if (digest) {
+    const key = `${digest}\0${p.name}\0${policyLoad.hash}\0${rule.name}`;
+    const hit = opts.cache?.get(key);
+    if (hit) {
+      result.trust = hit.trust;
+      result.cacheAgeMs = hit.ageMs;
+    } else {
+      result.trust = await verifyUnderRule(reader, p.name, digest, rule, policy.trustedRoot?.json, { signal: opts.signal });
+      // Errors are not cached: the next look tries again.
+      if (result.trust.status !== 'error') opts.cache?.set(key, result.trust);
+    }
+  }
+  result.findings = policyFindings(ref, rule, result, resolution);
+  return result;
+}
+
+function policyFindings(ref: ImageRef, rule: ResolvedRule, v: ReferenceVerification, resolution: Resolution | null): Finding[] {
+  const severity: Severity | null = severityForMode(rule.mode);
+  if (!severity) return [];
+  const out: Finding[] = [];
+  const name = ref.parsed!.familiar;
+  const add = (code: string, message: string, sev: Severity = severity) => {
+    if (isSuppressed(ref.ignored, code)) return;
+    out.push({ code, severity: sev, message: `${message} (policy rule "${rule.name}", ${rule.mode})`, range: ref.range });
+  };
+  const exc = v.policy.exception;
+  if (exc && !exc.active) add('exception-expired', `${name}: ${exc.message}; the exception no longer applies — renew it or fix the image.`);
+  if (exc?.active) return out;
+  if (rule.requireDigest && ref.status === 'unpinned') add('tag-not-allowed', `${name} must be pinned by digest under this policy.`);
+  const needsSignature = rule.signers.length > 0 || rule.attestations.length > 0;
+  if (!needsSignature) return out;
+  const t = v.trust;
+  if (!t) {
+    const why = resolution?.error ? resolution.error.message : 'its digest is not known (pin it, or resolve the tag)';
+    add('verify-failed', `Signatures of ${name} could not be checked: ${why}.`);
+    return out;
+  }
+  const someSignatureVerified = t.signatures.some((s) => s.status === 'verified');
+  switch (t.status) {
+    case 'verified':
+      break;
+    case 'unsigned':
+      add('unsigned', `${name} (${t.digest.slice(0, 19)}…) has no signature. ${t.reason}`);
+      break;
+    case 'untrusted':
+      if (someSignatureVerified) add('missing-attestation', `${name}: ${t.reason}`);
+      else add('untrusted-signer', `${name} is signed, but not by a signer this policy trusts: ${t.reason}`);
+      break;
+    case 'invalid':
+      if (someSignatureVerified) add('missing-attestation', `${name}: ${t.reason}`);
+      else add('invalid-signature', `${name} has an invalid signature: ${t.reason}`);
+      break;
+    case 'error':
+      add(someSignatureVerified ? 'missing-attestation' : 'verify-failed', `${name}: verification could not complete: ${t.reason}`);
+      break;
+  }
+  return out;
+}
