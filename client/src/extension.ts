@@ -13,7 +13,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const output = vscode.window.createOutputChannel('Image Trust', { log: true });
   const tree = new TrustTreeProvider(() => client);
   const status = new StatusDisplay();
-  context.subscriptions.push(output, status, vscode.window.registerTreeDataProvider('imageTrust.tree', tree));
+  context.subscriptions.push(output, status, vscode.window.createTreeView('imageTrust.tree', { treeDataProvider: tree, showCollapseAll: true }));
   registerCommands(context, { client: () => client, tree, output });
 
   const serverModule = context.asAbsolutePath('dist/server.js');
@@ -29,9 +29,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       { scheme: 'untitled', language: 'yaml' },
       { scheme: 'untitled', language: 'dockerfile' },
     ],
-    synchronize: { configurationSection: SECTION },
+    synchronize: {
+      configurationSection: SECTION,
+      fileEvents: vscode.workspace.createFileSystemWatcher('**/.image-trust.yaml'),
+    },
     initializationOptions: {
       settings: readSettings(),
+      // Restricted mode: extraction and diagnostics only — no registry, no credential helpers.
       workspaceTrusted: vscode.workspace.isTrusted,
       cacheDir: vscode.Uri.joinPath(context.globalStorageUri, 'registry-cache').fsPath,
     },
@@ -39,15 +43,23 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   };
   client = new LanguageClient('imageTrust', 'Image Trust', serverOptions, clientOptions);
   status.working(true);
-  await client.start();
+  let refreshTimer: NodeJS.Timeout | undefined;
+  const refreshViews = () => {
+    clearTimeout(refreshTimer);
+    refreshTimer = setTimeout(async () => {
+      await tree.refresh();
+      status.update(tree.current);
+    }, 200);
+  };
   context.subscriptions.push(
-    client.onNotification(TREE_CHANGED_NOTIFICATION, () => {
-      tree.refresh();
-      void status.update(client!);
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      void vscode.window.showInformationMessage('Image Trust: reload the window to let it contact registries in this workspace.');
     }),
   );
+  await client.start();
+  context.subscriptions.push(client.onNotification(TREE_CHANGED_NOTIFICATION, refreshViews));
   status.working(false);
-  void status.update(client);
+  refreshViews();
 }
 
 export async function deactivate(): Promise<void> {

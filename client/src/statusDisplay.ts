@@ -1,35 +1,45 @@
-// Status bar: "$(shield) 12 pinned · 3 tags"; click opens the trust tree; a spinner while working.
+// Status bar: "$(shield) 12 pinned · 3 tags · 1 unsigned"; click opens the trust tree; a spinner while working.
 import * as vscode from 'vscode';
-import type { LanguageClient } from 'vscode-languageclient/node';
-import { TREE_REQUEST, type TreeResult } from '../../server/src/protocol';
+import type { TreeResult } from '../../server/src/protocol';
+
+export function statusText(tree: TreeResult): string {
+  let pinned = 0;
+  let tags = 0;
+  let unsigned = 0;
+  let untrusted = 0;
+  let invalid = 0;
+  for (const f of tree.files) {
+    for (const r of f.references) {
+      if (r.status === 'pinned') pinned++;
+      else if (r.status === 'unpinned') tags++;
+      if (r.trust?.status === 'unsigned') unsigned++;
+      else if (r.trust?.status === 'untrusted') untrusted++;
+      else if (r.trust?.status === 'invalid') invalid++;
+    }
+  }
+  const parts = [`${pinned} pinned`, `${tags} tag${tags === 1 ? '' : 's'}`];
+  if (unsigned) parts.push(`${unsigned} unsigned`);
+  if (untrusted) parts.push(`${untrusted} untrusted`);
+  if (invalid) parts.push(`${invalid} invalid`);
+  return parts.join(' · ');
+}
 
 export class StatusDisplay implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('imageTrust.status', vscode.StatusBarAlignment.Left, 10);
+  private text = 'Image Trust';
   constructor() {
     this.item.name = 'Image Trust';
     this.item.command = 'imageTrust.tree.focus';
-    this.item.text = '$(shield) Image Trust';
+    this.item.text = `$(shield) ${this.text}`;
+    this.item.tooltip = 'Image Trust: image references in open files. Click to open the trust tree.';
     this.item.show();
   }
   working(on: boolean): void {
-    if (on) this.item.text = '$(sync~spin) Image Trust';
+    this.item.text = `${on ? '$(sync~spin)' : '$(shield)'} ${this.text}`;
   }
-  async update(client: LanguageClient): Promise<void> {
-    const tree = await client.sendRequest<TreeResult>(TREE_REQUEST);
-    let pinned = 0;
-    let tags = 0;
-    let other = 0;
-    for (const f of tree.files) {
-      for (const r of f.references) {
-        if (r.status === 'pinned') pinned++;
-        else if (r.status === 'unpinned') tags++;
-        else other++;
-      }
-    }
-    const parts = [`${pinned} pinned`, `${tags} tag${tags === 1 ? '' : 's'}`];
-    if (other) parts.push(`${other} unchecked`);
-    this.item.text = `$(shield) ${parts.join(' · ')}`;
-    this.item.tooltip = 'Image Trust: image references in open files. Click to open the trust tree.';
+  update(tree: TreeResult): void {
+    this.text = statusText(tree);
+    this.item.text = `$(shield) ${this.text}`;
   }
   dispose(): void {
     this.item.dispose();

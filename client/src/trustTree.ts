@@ -1,63 +1,166 @@
-// The trust tree: workspace → file → image reference (→ digest, signatures, attestations as the server learns them).
+// The trust tree: workspace → file → image reference → digest → signatures / attestations / platforms, like
+// `cosign tree` for one image, but for the whole workspace. Grouped by file or by image; optionally problems only.
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { TREE_REQUEST, type TreeFile, type TreeReference, type TreeResult } from '../../server/src/protocol';
 
-type Node = { type: 'file'; file: TreeFile } | { type: 'ref'; ref: TreeReference };
+export type TreeNode =
+  | { type: 'file'; id: string; file: TreeFile; refs: TreeReference[] }
+  | { type: 'image'; id: string; name: string; refs: TreeReference[] }
+  | { type: 'ref'; id: string; ref: TreeReference; showFile: boolean }
+  | { type: 'digest'; id: string; ref: TreeReference }
+  | { type: 'leaf'; id: string; label: string; description?: string; tooltip?: string; icon: vscode.ThemeIcon; contextValue?: string };
 
-const STATUS_ICON: Record<TreeReference['status'], vscode.ThemeIcon> = {
-  pinned: new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed')),
-  unpinned: new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')),
-  templated: new vscode.ThemeIcon('question'),
-  invalid: new vscode.ThemeIcon('error', new vscode.ThemeColor('list.errorForeground')),
+const color = (id: string) => new vscode.ThemeColor(id);
+const ICONS = {
+  ok: new vscode.ThemeIcon('pass-filled', color('testing.iconPassed')),
+  warn: new vscode.ThemeIcon('warning', color('list.warningForeground')),
+  error: new vscode.ThemeIcon('error', color('list.errorForeground')),
+  unknown: new vscode.ThemeIcon('question'),
+  loading: new vscode.ThemeIcon('loading~spin'),
 };
 
-export class TrustTreeProvider implements vscode.TreeDataProvider<Node> {
-  private readonly changed = new vscode.EventEmitter<Node | undefined>();
+function refIcon(r: TreeReference): vscode.ThemeIcon {
+  if (r.findings.some((f) => f.severity === 'error') || r.status === 'invalid' || r.trust?.status === 'invalid') return ICONS.error;
+  if (r.findings.some((f) => f.severity === 'warning')) return ICONS.warn;
+  if (r.status === 'templated') return ICONS.unknown;
+  if (r.trust?.status === 'verified' && r.status === 'pinned') return ICONS.ok;
+  if (r.status === 'pinned' && !r.trust) return ICONS.loading;
+  return r.status === 'pinned' ? ICONS.ok : ICONS.warn;
+}
+
+function statusIcon(status: string): vscode.ThemeIcon {
+  return status === 'verified' ? ICONS.ok : status === 'invalid' ? ICONS.error : status === 'error' ? ICONS.unknown : ICONS.warn;
+}
+
+function shortDigest(d: string): string {
+  return d.slice(0, 19);
+}
+
+export class TrustTreeProvider implements vscode.TreeDataProvider<TreeNode> {
+  private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   problemsOnly = false;
+  groupByImage = false;
+  private data: TreeResult = { files: [] };
 
   constructor(private readonly client: () => LanguageClient | undefined) {}
 
-  refresh(): void {
+  /** Fetch new data and refresh; node ids stay stable so VS Code keeps expanded nodes expanded. */
+  async refresh(): Promise<void> {
+    const c = this.client();
+    if (c) this.data = await c.sendRequest<TreeResult>(TREE_REQUEST);
     this.changed.fire(undefined);
   }
 
-  async getChildren(node?: Node): Promise<Node[]> {
-    const c = this.client();
-    if (!c) return [];
-    if (!node) {
-      const tree = await c.sendRequest<TreeResult>(TREE_REQUEST);
-      return tree.files
-        .filter((f) => !this.problemsOnly || f.references.some((r) => r.findings.length))
-        .map((file) => ({ type: 'file', file }));
-    }
-    if (node.type === 'file') {
-      return node.file.references.filter((r) => !this.problemsOnly || r.findings.length).map((ref) => ({ type: 'ref', ref }));
-    }
-    return [];
+  get current(): TreeResult {
+    return this.data;
   }
 
-  getTreeItem(node: Node): vscode.TreeItem {
-    if (node.type === 'file') {
-      const item = new vscode.TreeItem(vscode.Uri.parse(node.file.uri), vscode.TreeItemCollapsibleState.Expanded);
-      item.description = node.file.kind;
-      item.contextValue = 'imageTrust.file';
-      return item;
+  private keep(r: TreeReference): boolean {
+    return !this.problemsOnly || r.findings.length > 0 || r.trust?.status === 'invalid';
+  }
+
+  getChildren(node?: TreeNode): TreeNode[] {
+    if (!node) {
+      if (this.groupByImage) {
+        const byName = new Map<string, TreeReference[]>();
+        for (const f of this.data.files) for (const r of f.references.filter((x) => this.keep(x))) {
+          const key = r.familiar ?? r.reference;
+          byName.set(key, [...(byName.get(key) ?? []), r]);
+        }
+        return [...byName].sort(([a], [b]) => a.localeCompare(b)).map(([name, refs]) => ({ type: 'image', id: `image:${name}`, name, refs }));
+      }
+      return this.data.files
+        .map((file) => ({ type: 'file' as const, id: `file:${file.uri}`, file, refs: file.references.filter((r) => this.keep(r)) }))
+        .filter((n) => n.refs.length > 0);
     }
+    switch (node.type) {
+      case 'file':
+        return node.refs.map((ref) => ({ type: 'ref', id: `ref:${ref.uri}:${ref.range.start.line}:${ref.range.start.character}`, ref, showFile: false }));
+      case 'image':
+        return node.refs.map((ref) => ({ type: 'ref', id: `iref:${ref.uri}:${ref.range.start.line}:${ref.range.start.character}`, ref, showFile: true }));
+      case 'ref': {
+        const d = node.ref.digest ?? node.ref.resolvedDigest;
+        return d ? [{ type: 'digest', id: `${node.id}:digest`, ref: node.ref }] : [];
+      }
+      case 'digest':
+        return this.digestChildren(node);
+      default:
+        return [];
+    }
+  }
+
+  private digestChildren(node: Extract<TreeNode, { type: 'digest' }>): TreeNode[] {
     const r = node.ref;
-    const item = new vscode.TreeItem(r.familiar ?? r.reference, vscode.TreeItemCollapsibleState.None);
-    item.iconPath = STATUS_ICON[r.status];
-    item.description = r.digest ? r.digest.slice(0, 19) : r.tag ? `tag ${r.tag}` : r.status;
-    item.tooltip = new vscode.MarkdownString(
-      [`**${r.reference}** — ${r.status}`, ...r.findings.map((f) => `- ${f.message}`)].join('\n\n'),
+    const out: TreeNode[] = [];
+    r.signatures.forEach((s, i) =>
+      out.push({ type: 'leaf', id: `${node.id}:sig:${i}`, label: `${s.type} signature`, description: `${s.status}${s.signer ? ` · ${s.signer}` : ''}`, tooltip: `${s.reason}\nFound in: ${s.foundIn}${s.issuer ? `\nIssuer: ${s.issuer}` : ''}`, icon: statusIcon(s.status) }),
     );
-    item.contextValue = `imageTrust.ref.${r.status}`;
-    item.command = {
-      command: 'vscode.open',
-      title: 'Reveal',
-      arguments: [vscode.Uri.parse(r.uri), { selection: new vscode.Range(r.range.start.line, r.range.start.character, r.range.end.line, r.range.end.character) }],
-    };
-    return item;
+    r.attestations.forEach((a, i) =>
+      out.push({ type: 'leaf', id: `${node.id}:att:${i}`, label: a.title, description: a.status, tooltip: a.summary ?? a.predicateType, icon: statusIcon(a.status) }),
+    );
+    if (r.trust && r.signatures.length === 0) out.push({ type: 'leaf', id: `${node.id}:none`, label: 'No signatures', description: r.trust.status, tooltip: r.trust.reason, icon: statusIcon(r.trust.status) });
+    if (!r.trust) out.push({ type: 'leaf', id: `${node.id}:pending`, label: 'Signatures', description: 'checking…', icon: ICONS.loading });
+    r.platforms.forEach((p, i) =>
+      out.push({ type: 'leaf', id: `${node.id}:plat:${i}`, label: p.platform, description: shortDigest(p.digest), tooltip: p.digest, icon: new vscode.ThemeIcon('vm'), contextValue: 'imageTrust.platform' }),
+    );
+    if (r.policy?.rule) out.push({ type: 'leaf', id: `${node.id}:policy`, label: `Policy rule "${r.policy.rule}"`, description: r.policy.mode ?? '', tooltip: r.policy.exception ?? undefined, icon: new vscode.ThemeIcon('law'), contextValue: 'imageTrust.policyRule' });
+    return out;
+  }
+
+  getTreeItem(node: TreeNode): vscode.TreeItem {
+    switch (node.type) {
+      case 'file': {
+        const item = new vscode.TreeItem(vscode.Uri.parse(node.file.uri), vscode.TreeItemCollapsibleState.Expanded);
+        item.id = node.id;
+        item.description = `${node.file.kind} · ${node.refs.length}`;
+        item.contextValue = 'imageTrust.file';
+        return item;
+      }
+      case 'image': {
+        const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.Expanded);
+        item.id = node.id;
+        item.iconPath = new vscode.ThemeIcon('package');
+        item.description = `${node.refs.length} reference(s)`;
+        return item;
+      }
+      case 'ref': {
+        const r = node.ref;
+        const hasChildren = !!(r.digest ?? r.resolvedDigest);
+        const item = new vscode.TreeItem(r.familiar ?? r.reference, hasChildren ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+        item.id = node.id;
+        item.iconPath = refIcon(r);
+        const where = node.showFile ? `${vscode.workspace.asRelativePath(vscode.Uri.parse(r.uri))}:${r.range.start.line + 1} · ` : '';
+        item.description = `${where}${r.digest ? shortDigest(r.digest) : r.tag ? `tag ${r.tag}` : r.status}`;
+        item.tooltip = new vscode.MarkdownString([`**${r.reference}**`, r.summary, ...r.findings.map((f) => `- ${f.message}`)].join('\n\n'));
+        item.contextValue = `imageTrust.ref.${r.status}`;
+        item.command = {
+          command: 'vscode.open',
+          title: 'Reveal',
+          arguments: [vscode.Uri.parse(r.uri), { selection: new vscode.Range(r.range.start.line, r.range.start.character, r.range.end.line, r.range.end.character) }],
+        };
+        return item;
+      }
+      case 'digest': {
+        const d = node.ref.digest ?? node.ref.resolvedDigest!;
+        const item = new vscode.TreeItem(shortDigest(d), vscode.TreeItemCollapsibleState.Expanded);
+        item.id = node.id;
+        item.description = node.ref.digest ? 'pinned' : `tag ${node.ref.tag ?? 'latest'} now`;
+        item.tooltip = d;
+        item.iconPath = new vscode.ThemeIcon('symbol-key');
+        item.contextValue = 'imageTrust.digest';
+        return item;
+      }
+      case 'leaf': {
+        const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
+        item.id = node.id;
+        item.description = node.description;
+        item.tooltip = node.tooltip;
+        item.iconPath = node.icon;
+        item.contextValue = node.contextValue;
+        return item;
+      }
+    }
   }
 }

@@ -45,6 +45,16 @@ export interface TreeReference {
   digest: string | null;
   status: 'pinned' | 'unpinned' | 'templated' | 'invalid';
   findings: { code: string; severity: string; message: string }[];
+  /** What the tag points to now, when the registry answered. */
+  resolvedDigest: string | null;
+  platforms: { platform: string; digest: string }[];
+  /** Trust of the digest under the policy; null until checked. */
+  trust: { digest: string; status: string; reason: string } | null;
+  signatures: { status: string; type: string; signer: string | null; issuer: string | null; foundIn: string; reason: string }[];
+  attestations: { predicateType: string; title: string; status: string; summary: string | null }[];
+  policy: { rule: string | null; mode: string | null; exception: string | null } | null;
+  /** Short text for tooltips: the hover's first lines. */
+  summary: string;
 }
 
 export interface TreeFile {

@@ -105,6 +105,30 @@ describe('extractKubernetes', () => {
     assertRangesHold(text, [ref]);
   });
 
+  it('handles tabs inside strings and before comments, and block scalars', () => {
+    const text = [
+      'kind: Pod',
+      'spec:',
+      '  containers:',
+      '    - name: tab-comment',
+      '      image: nginx:1.25\t# tab before the comment',
+      '    - name: tab-inside',
+      '      image: "odd\tname:1"',
+      '    - name: block',
+      '      image: |',
+      '        redis:7',
+      '',
+    ].join('\n');
+    const refs = extractKubernetes(text);
+    assertRangesHold(text, refs);
+    assert.deepEqual(textAndReference(refs), [
+      ['nginx:1.25', 'nginx:1.25'],
+      ['odd\tname:1', 'odd\tname:1'],
+      ['redis:7', 'redis:7\n'],
+    ]);
+    assert.deepEqual(refs[2].pin, { type: 'inline', range: refs[2].range });
+  });
+
   it('skips a document with a syntax error, keeps the others, and returns the error', () => {
     const text = yamlFixture('k8s-broken.yaml');
     const { refs, errors } = extractKubernetesWithErrors(text);

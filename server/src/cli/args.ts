@@ -11,10 +11,13 @@ Commands:
   tree [paths…]   show every image with its digest, signatures and attestations
 
 Options (scan):
-  --format text|json|sarif    output format (default text)
+  --format text|json|sarif|markdown
+                              output format (default text; markdown is a pull-request review comment)
   --fail-on error|warning|info|never
                               exit 1 when a finding at or above this severity exists (default warning)
   --kind KIND                 treat every given file as KIND (kubernetes, dockerfile, helm-values, compose, kustomize)
+  --changed-since REF         report only references the working tree adds or changes relative to the merge
+                              base of REF and HEAD (pre-merge gate; needs git)
   --resolve                   ask registries what each tag points to now (drift, digest not found)
   --verify                    verify signatures and attestations under the trust policy
   --policy FILE               trust policy (default: .image-trust.yaml in the current folder)
@@ -45,6 +48,8 @@ export interface CliOptions {
   cacheDir?: string;
   insecureRegistries: string[];
   caFile?: string;
+  /** `--changed-since REF`: report only what changed relative to the merge base of REF and HEAD. */
+  changedSince?: string;
 }
 
 function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
@@ -75,6 +80,7 @@ export function parseCli(argv: string[]): CliOptions {
         'cache-dir': { type: 'string' },
         'insecure-registry': { type: 'string', multiple: true },
         'ca-file': { type: 'string' },
+        'changed-since': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', default: false },
       },
@@ -97,6 +103,7 @@ export function parseCli(argv: string[]): CliOptions {
     cacheDir: values['cache-dir'],
     insecureRegistries: values['insecure-registry'] ?? [],
     caFile: values['ca-file'],
+    changedSince: values['changed-since'],
   };
   if (values.version) return { ...base, command: 'version' };
   if (values.help || positionals.length === 0) return { ...base, command: 'help' };
@@ -106,6 +113,9 @@ export function parseCli(argv: string[]): CliOptions {
   }
   if (base.platform !== undefined && !/^[a-z0-9]+\/[a-z0-9]+(\/[a-z0-9]+)?$/.test(base.platform)) {
     throw new ImageTrustError('USAGE', `--platform must look like os/arch or os/arch/variant (got "${base.platform}")`);
+  }
+  if (base.changedSince !== undefined && (base.changedSince === '' || base.changedSince.startsWith('-'))) {
+    throw new ImageTrustError('USAGE', `--changed-since needs a git ref such as main or origin/main (got "${base.changedSince}")`);
   }
   return { ...base, command, paths: base.paths.length ? base.paths : ['.'] };
 }

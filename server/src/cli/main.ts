@@ -4,7 +4,9 @@ import type { Severity } from '../core/findings';
 import { reportFile, type ScanReport } from '../core/report';
 import { walk } from '../core/workspace';
 import { parseCli, USAGE, type CliOptions, type FailOn } from './args';
+import { applyChangedSince, changedSinceText } from './changed-since';
 import { formatJson } from './format/json';
+import { formatMarkdown } from './format/markdown';
 import { formatSarif } from './format/sarif';
 import { formatText } from './format/text';
 import { displayPath } from './paths';
@@ -85,11 +87,15 @@ export async function run(argv: string[], io: { out: (s: string) => void; err: (
         io.out(`${VERSION}\n`);
         return 0;
       case 'scan': {
-        const report = scan(opts);
+        const scanned = scan(opts);
+        // --changed-since narrows the report before any registry work: only changed references are resolved/verified.
+        const gate = opts.changedSince ? await applyChangedSince(scanned, opts.changedSince, opts.policy, process.cwd()) : undefined;
+        const report = gate?.report ?? scanned;
         const extras = opts.resolve || opts.verify ? await addResolution(report, opts) : undefined;
-        if (opts.format === 'json') io.out(formatJson(report, extras));
+        if (opts.format === 'json') io.out(formatJson(report, { ...extras, changedSince: gate }));
         else if (opts.format === 'sarif') io.out(formatSarif(report, VERSION));
-        else io.out(formatText(report));
+        else if (opts.format === 'markdown') io.out(formatMarkdown(report, { changedSince: gate }));
+        else io.out(formatText(report) + (gate ? changedSinceText(gate) : ''));
         if (extras?.enforceFailed && opts.failOn !== 'never') return 1;
         return exitCodeFor(report, opts.failOn);
       }

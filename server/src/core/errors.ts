@@ -17,7 +17,8 @@ export type ImageTrustErrorCode =
   | 'OFFLINE'
   | 'POLICY_INVALID'
   | 'VERIFY_ERROR'
-  | 'EDIT_CONFLICT';
+  | 'EDIT_CONFLICT'
+  | 'GIT_ERROR';
 
 export class ImageTrustError extends Error {
   constructor(

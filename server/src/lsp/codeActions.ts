@@ -11,6 +11,8 @@ import type { ResolutionService } from './resolution';
 export const PIN_REFERENCE_COMMAND = 'imageTrust.server.pinReference';
 export const PIN_FILE_COMMAND = 'imageTrust.server.pinFile';
 export const PIN_WORKSPACE_COMMAND = 'imageTrust.server.pinWorkspace';
+export const REFRESH_COMMAND = 'imageTrust.server.refresh';
+export const VERIFY_COMMAND = 'imageTrust.server.verify';
 
 const PIN_CODES = new Set(['unpinned-tag', 'implicit-latest']);
 

@@ -7,11 +7,15 @@ import { DEFAULT_SETTINGS, SECTION, TREE_REQUEST, TREE_CHANGED_NOTIFICATION, typ
 import { toDiagnostic } from './diagnostics';
 import { DocumentAnalyses } from './documents';
 import { buildTree } from './tree';
-import { codeActions, PIN_FILE_COMMAND, PIN_REFERENCE_COMMAND, PIN_WORKSPACE_COMMAND } from './codeActions';
+import { codeActions, PIN_FILE_COMMAND, PIN_REFERENCE_COMMAND, PIN_WORKSPACE_COMMAND, REFRESH_COMMAND, VERIFY_COMMAND } from './codeActions';
 import { PinCommands } from './pinCommands';
 import { ResolutionService } from './resolution';
 import { resolutionFindings } from '../core/resolve';
 import { resolutionKey } from '../core/pinning';
+import { PolicyState, policyPathFor } from './policyState';
+import { renderHover } from './hover';
+import { fileURLToPath } from 'node:url';
+import { relative } from 'node:path';
 
 const DEBOUNCE_MS = 60;
 
@@ -32,6 +36,7 @@ const rulesDocUri = pathToFileURL(join(__dirname, '..', 'docs', 'rules.md')).toS
 const analyses = new DocumentAnalyses(() => settings, () => workspaceRoots);
 const timers = new Map<string, NodeJS.Timeout>();
 let resolutions: ResolutionService;
+const policy = new PolicyState(() => policyPathFor(workspaceRoots[0], settings.policyPath));
 let pins: PinCommands;
 /** Diagnostics wait for the client's settings once, so the first ones already honour them. */
 let markSettingsReady: () => void = () => {};
@@ -48,7 +53,13 @@ connection.onInitialize((params) => {
   if (init?.settings) settings = { ...DEFAULT_SETTINGS, ...init.settings };
   resolutions = new ResolutionService(
     settings,
-    { cacheDir: init?.cacheDir, trusted: init?.workspaceTrusted !== false, log: (m) => connection.console.log(m) },
+    {
+      cacheDir: init?.cacheDir,
+      trusted: init?.workspaceTrusted !== false,
+      log: (m) => connection.console.log(m),
+      policy: () => policy.current().result,
+      relativePath,
+    },
     (keys) => republishFor(keys),
   );
   pins = new PinCommands(connection, documents, analyses, resolutions, () => workspaceRoots);
@@ -56,7 +67,8 @@ connection.onInitialize((params) => {
     capabilities: {
       textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
       codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, `${CodeActionKind.Source}.pinAll.imageTrust`] },
-      executeCommandProvider: { commands: [PIN_REFERENCE_COMMAND, PIN_FILE_COMMAND, PIN_WORKSPACE_COMMAND] },
+      hoverProvider: true,
+      executeCommandProvider: { commands: [PIN_REFERENCE_COMMAND, PIN_FILE_COMMAND, PIN_WORKSPACE_COMMAND, REFRESH_COMMAND, VERIFY_COMMAND] },
     },
     serverInfo: { name: 'Image Trust' },
   };
@@ -75,6 +87,7 @@ async function refreshSettings(): Promise<void> {
     settings = { ...DEFAULT_SETTINGS };
   }
   resolutions.updateSettings(settings);
+  policy.reloadFromDisk();
   analyses.invalidateAll();
   for (const doc of documents.all()) publish(doc);
 }
@@ -93,15 +106,43 @@ function publish(doc: TextDocument): void {
   void settingsReady.then(() => publishNow(doc));
 }
 
+function relativePath(uri: string): string {
+  try {
+    const p = fileURLToPath(uri);
+    const root = workspaceRoots.find((r) => p.startsWith(`${r}/`));
+    return root ? relative(root, p) : p;
+  } catch {
+    return uri;
+  }
+}
+
+/** Every finding of a document: offline ones, then what the registry and the policy added. */
+function findingsOf(uri: string, result: ReturnType<typeof analyses.analyze>) {
+  const refs = result.analysis?.refs ?? [];
+  const online = refs.flatMap((r) => [
+    ...resolutionFindings(r, resolutions.get(r) ?? null, settings.severity),
+    ...(resolutions.verification(uri, r)?.findings ?? []).filter((f) => settings.severity[f.code] !== 'off'),
+  ]);
+  return online.length ? [...result.findings, ...online].sort((a, b) => a.range.start - b.range.start) : result.findings;
+}
+
+function publishPolicyDocument(doc: TextDocument): void {
+  policy.reloadFromText(doc.getText());
+  const f = policy.findings();
+  const diagnostics = (f?.findings ?? []).map((x) => toDiagnostic(x, f!.lines, rulesDocUri));
+  void connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics });
+  resolutions.clearVerifications();
+  for (const other of documents.all()) if (other.uri !== doc.uri) publish(other);
+}
+
 function publishNow(doc: TextDocument): void {
   const current = documents.get(doc.uri);
   if (!current || current.version !== doc.version) return; // a newer version is on its way
+  if (doc.uri === policy.uri) return publishPolicyDocument(doc);
   const result = analyses.analyze(doc.uri, doc.version, doc.getText());
   const refs = result.analysis?.refs ?? [];
-  const online = refs.flatMap((r) => resolutionFindings(r, resolutions.get(r) ?? null, settings.severity));
-  const findings = online.length ? [...result.findings, ...online].sort((a, b) => a.range.start - b.range.start) : result.findings;
-  const diagnostics = findings.map((f) => toDiagnostic(f, result.lines, rulesDocUri));
-  resolutions.enqueue(refs);
+  const diagnostics = findingsOf(doc.uri, result).map((f) => toDiagnostic(f, result.lines, rulesDocUri));
+  resolutions.enqueue(doc.uri, refs);
   void connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics });
   void connection.sendNotification(TREE_CHANGED_NOTIFICATION, { uri: doc.uri });
 }
@@ -135,6 +176,34 @@ function republishFor(keys: Set<string>): void {
   }
 }
 
+connection.onHover((params) => {
+  const doc = documents.get(params.textDocument.uri);
+  if (!doc) return null;
+  const a = analyses.analyze(doc.uri, doc.version, doc.getText());
+  const offset = doc.offsetAt(params.position);
+  const ref = a.analysis?.refs.find((r) => r.range.start <= offset && offset <= r.range.end);
+  if (!ref) return null;
+  const findings = findingsOf(doc.uri, a).filter((f) => f.range.start === ref.range.start && f.range.end === ref.range.end);
+  const markdown = renderHover({
+    ref,
+    resolution: resolutions.get(ref),
+    verification: ref.status === 'invalid' || ref.status === 'templated' ? null : resolutions.verification(doc.uri, ref),
+    findings,
+    rulesDocUri,
+    offline: settings.offline,
+  });
+  resolutions.enqueue(doc.uri, [ref]);
+  return { contents: { kind: 'markdown', value: markdown }, range: a.lines.rangeOf(ref.range) };
+});
+
+connection.onDidChangeWatchedFiles((params) => {
+  if (params.changes.some((c) => c.uri === policy.uri) && !documents.get(policy.uri ?? '')) {
+    policy.reloadFromDisk();
+    resolutions.clearVerifications();
+    for (const doc of documents.all()) publish(doc);
+  }
+});
+
 connection.onCodeAction((params) => {
   const doc = documents.get(params.textDocument.uri);
   if (!doc) return [];
@@ -150,12 +219,28 @@ connection.onExecuteCommand(async (params) => {
       return pins.pinFile(arg);
     case PIN_WORKSPACE_COMMAND:
       return pins.pinWorkspace();
+    case REFRESH_COMMAND:
+      resolutions.clear();
+      policy.reloadFromDisk();
+      for (const doc of documents.all()) publish(doc);
+      return true;
+    case VERIFY_COMMAND: {
+      const doc = documents.get(arg?.uri);
+      if (!doc) return false;
+      const a = analyses.analyze(doc.uri, doc.version, doc.getText());
+      const offset = doc.offsetAt(arg.position);
+      const ref = a.analysis?.refs.find((r) => r.range.start <= offset && offset <= r.range.end);
+      if (!ref) return false;
+      resolutions.forget(doc.uri, ref);
+      resolutions.enqueue(doc.uri, [ref]);
+      return true;
+    }
     default:
       return null;
   }
 });
 
-connection.onRequest(TREE_REQUEST, (): TreeResult => buildTree(analyses.all()));
+connection.onRequest(TREE_REQUEST, (): TreeResult => buildTree(analyses.all(), resolutions, (uri, a) => findingsOf(uri, a)));
 
 documents.listen(connection);
 connection.listen();

@@ -121,10 +121,12 @@ export class PinCommands {
     return result;
   }
 
-  async pinReference(args: { uri: string; version: number; start: number; end: number }): Promise<PinResult> {
+  /** Pin one reference, named by offsets + version (quick fix) or by an LSP position (tree, palette). */
+  async pinReference(args: { uri: string; version?: number; start?: number; end?: number; position?: { line: number; character: number } }): Promise<PinResult> {
     const t = this.openTarget(args.uri);
-    const ref = t?.refs.find((r) => r.range.start === args.start && r.range.end === args.end);
-    if (!t || t.version !== args.version || !ref) {
+    const at = t && args.position ? t.lines.offsetAt(args.position) : undefined;
+    const ref = t?.refs.find((r) => (at !== undefined ? r.range.start <= at && at <= r.range.end : r.range.start === args.start && r.range.end === args.end));
+    if (!t || (args.version !== undefined && t.version !== args.version) || !ref) {
       return { pinned: 0, alreadyPinned: 0, failed: [{ reference: '?', uri: args.uri, line: 0, reason: 'the document changed; try the quick fix again' }], applied: false };
     }
     return this.pinTargets([t], `Pinning ${ref.parsed?.familiar ?? ref.reference}`, ref);

@@ -4,12 +4,18 @@ import { createRegistryClient, type RegistryClient } from '../core/registry';
 import { resolutionKey } from '../core/pinning';
 import { resolveReference, type Resolution } from '../core/resolve';
 import type { ImageRef } from '../core/types';
+import type { PolicyLoadResult } from '../core/policy';
+import { VerificationCache, verifyReference, type ReferenceVerification } from '../core/verification';
 import type { ImageTrustSettings } from '../protocol';
 
 const BACKGROUND_DELAY_MS = 400;
 
 export interface ResolutionEnvironment {
   cacheDir?: string;
+  /** The trust policy in force now (reloaded by the server when the file changes). */
+  policy: () => PolicyLoadResult;
+  /** Workspace-relative path of a document, for path-scoped exceptions. */
+  relativePath: (uri: string) => string;
   /** Network and credential helpers only in a trusted workspace. */
   trusted: boolean;
   log: (message: string) => void;
@@ -20,7 +26,11 @@ export class ResolutionService {
   private readonly results = new Map<string, Resolution>();
   private readonly inFlight = new Map<string, Promise<Resolution | null>>();
   private timer: NodeJS.Timeout | undefined;
-  private pending: ImageRef[] = [];
+  private pending: { uri: string; ref: ImageRef }[] = [];
+  private readonly verifications = new Map<string, ReferenceVerification | null>();
+  private readonly verificationCache = new VerificationCache();
+  /** Number of background jobs running (for the status bar spinner). */
+  busy = 0;
 
   constructor(private settings: ImageTrustSettings, private readonly env: ResolutionEnvironment, private readonly onResolved: (keys: Set<string>) => void) {
     this.client = this.createClient();
@@ -49,6 +59,7 @@ export class ResolutionService {
     this.settings = settings;
     this.client = this.createClient();
     this.results.clear();
+    this.verifications.clear();
   }
 
   /** The known answer for a reference, if any. */
@@ -56,11 +67,16 @@ export class ResolutionService {
     return ref.parsed ? this.results.get(resolutionKey(ref)) : undefined;
   }
 
-  /** Queue references for background resolution (debounced; never blocks the caller). */
-  enqueue(refs: ImageRef[]): void {
-    const wanted = refs.filter((r) => r.parsed && r.status !== 'invalid' && r.status !== 'templated' && !this.results.has(resolutionKey(r)));
+  /** The verification of a reference in a document, if known. */
+  verification(uri: string, ref: ImageRef): ReferenceVerification | null | undefined {
+    return ref.parsed ? this.verifications.get(`${uri}\0${resolutionKey(ref)}`) : undefined;
+  }
+
+  /** Queue references for background resolution and verification (debounced; never blocks the caller). */
+  enqueue(uri: string, refs: ImageRef[]): void {
+    const wanted = refs.filter((r) => r.parsed && r.status !== 'invalid' && r.status !== 'templated' && !this.verifications.has(`${uri}\0${resolutionKey(r)}`));
     if (wanted.length === 0) return;
-    this.pending.push(...wanted);
+    this.pending.push(...wanted.map((ref) => ({ uri, ref })));
     clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.drain(), BACKGROUND_DELAY_MS);
   }
@@ -68,16 +84,46 @@ export class ResolutionService {
   private async drain(): Promise<void> {
     const batch = this.pending.splice(0);
     const keys = new Set<string>();
-    await Promise.all(
-      batch.map(async (ref) => {
-        const key = resolutionKey(ref);
-        if (this.results.has(key) || keys.has(key)) return;
-        keys.add(key);
-        await this.resolveNow(ref);
-      }),
-    );
-    await this.client.flush().catch((err) => this.env.log(`cache not saved: ${(err as Error).message}`));
+    const seen = new Set<string>();
+    this.busy++;
+    try {
+      await Promise.all(
+        batch.map(async ({ uri, ref }) => {
+          const key = resolutionKey(ref);
+          const vkey = `${uri}\0${key}`;
+          if (seen.has(vkey) || this.verifications.has(vkey)) return;
+          seen.add(vkey);
+          keys.add(key);
+          const resolution = await this.resolveNow(ref);
+          const v = await verifyReference(this.client, ref, resolution, this.env.policy(), {
+            now: new Date(),
+            path: this.env.relativePath(uri),
+            cache: this.verificationCache,
+          }).catch((err) => {
+            this.env.log(`verification failed for ${ref.reference}: ${(err as Error).message}`);
+            return null;
+          });
+          this.verifications.set(vkey, v);
+        }),
+      );
+      await this.client.flush().catch((err) => this.env.log(`cache not saved: ${(err as Error).message}`));
+    } finally {
+      this.busy--;
+    }
     if (keys.size) this.onResolved(keys);
+  }
+
+  /** Forget what is known about one reference (Re-verify), so the next look asks again. */
+  forget(uri: string, ref: ImageRef): void {
+    if (!ref.parsed) return;
+    const key = resolutionKey(ref);
+    this.results.delete(key);
+    this.verifications.delete(`${uri}\0${key}`);
+  }
+
+  /** Forget verifications (the policy changed); resolutions stay. */
+  clearVerifications(): void {
+    this.verifications.clear();
   }
 
   /** Resolve one reference now (quick fix), sharing any request already in flight. */
@@ -99,6 +145,7 @@ export class ResolutionService {
   /** Forget answers so the next look asks again (Refresh). */
   clear(): void {
     this.results.clear();
+    this.verifications.clear();
   }
 
   dispose(): void {

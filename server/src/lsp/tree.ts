@@ -1,28 +1,45 @@
-// Data for the trust tree (`imageTrust/tree`), from the per-document analyses.
-import type { TreeResult } from '../protocol';
+// Data for the trust tree (`imageTrust/tree`) and the status bar, from the per-document analyses and what the
+// background work has learned. The CLI's `tree` command renders the same shape.
+import type { Finding } from '../core/findings';
+import { platformLabel } from '../core/resolve';
+import type { TreeReference, TreeResult } from '../protocol';
 import type { DocumentAnalysis } from './documents';
+import type { ResolutionService } from './resolution';
 
-export function buildTree(docs: DocumentAnalysis[]): TreeResult {
+export function buildTree(docs: DocumentAnalysis[], resolutions: ResolutionService, findingsOf: (uri: string, d: DocumentAnalysis) => Finding[]): TreeResult {
   const files = docs
     .filter((d) => d.kind && d.analysis && d.analysis.refs.length > 0)
     .sort((a, b) => a.uri.localeCompare(b.uri))
-    .map((d) => ({
-      uri: d.uri,
-      kind: d.kind!,
-      references: d.analysis!.refs.map((r) => ({
+    .map((d) => {
+      const findings = findingsOf(d.uri, d);
+      return {
         uri: d.uri,
-        range: d.lines.rangeOf(r.range),
-        text: r.text,
-        reference: r.reference,
-        name: r.parsed?.name ?? null,
-        familiar: r.parsed?.familiar ?? null,
-        tag: r.parsed?.tag ?? null,
-        digest: r.parsed?.digest ?? null,
-        status: r.status,
-        findings: d.findings
-          .filter((f) => f.range.start === r.range.start && f.range.end === r.range.end)
-          .map((f) => ({ code: f.code, severity: f.severity, message: f.message })),
-      })),
-    }));
+        kind: d.kind!,
+        references: d.analysis!.refs.map((r): TreeReference => {
+          const res = resolutions.get(r);
+          const v = resolutions.verification(d.uri, r);
+          const own = findings.filter((f) => f.range.start === r.range.start && f.range.end === r.range.end);
+          return {
+            uri: d.uri,
+            range: d.lines.rangeOf(r.range),
+            text: r.text,
+            reference: r.reference,
+            name: r.parsed?.name ?? null,
+            familiar: r.parsed?.familiar ?? null,
+            tag: r.parsed?.tag ?? null,
+            digest: r.parsed?.digest ?? null,
+            status: r.status,
+            findings: own.map((f) => ({ code: f.code, severity: f.severity, message: f.message })),
+            resolvedDigest: res?.tagDigest ?? null,
+            platforms: (res?.platforms ?? []).map((p) => ({ platform: platformLabel(p), digest: p.digest })),
+            trust: v?.trust ? { digest: v.trust.digest, status: v.trust.status, reason: v.trust.reason } : null,
+            signatures: (v?.trust?.signatures ?? []).map((s) => ({ status: s.status, type: s.type, signer: s.signer ?? null, issuer: s.issuer ?? null, foundIn: s.foundIn, reason: s.reason })),
+            attestations: (v?.trust?.attestations ?? []).map((a) => ({ predicateType: a.predicateType, title: a.summary?.title ?? a.predicateType, status: a.status, summary: a.summary?.summary ?? null })),
+            policy: v ? { rule: v.policy.rule, mode: v.policy.mode, exception: v.policy.exception?.message ?? null } : null,
+            summary: [r.status, v?.trust ? `signatures ${v.trust.status}` : null, own[0]?.message].filter(Boolean).join(' · '),
+          };
+        }),
+      };
+    });
   return { files };
 }

@@ -14,6 +14,7 @@ import { isTemplated } from './templating';
 import {
   extractFromDocuments,
   formatPath,
+  isStringScalar,
   keyName,
   mapGet,
   mapGetMap,
@@ -61,7 +62,7 @@ function extractImageStrings(doc: YamlDoc, map: YAMLMap, path: PathStep[], enclo
   for (const pair of map.items) {
     if (keyName(pair.key) !== 'image') continue;
     const value = doc.deref(pair.value);
-    if (!isScalar(value)) continue;
+    if (!isStringScalar(value)) continue;
     const completedByChart =
       SIBLING_PART_KEYS.some((key) => mapGet(doc, map, key) !== undefined) ||
       (!scalarString(value)?.includes('/') && [map, ...enclosing].some((m) => mapGet(doc, m, 'hub') !== undefined));

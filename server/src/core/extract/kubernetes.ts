@@ -11,6 +11,7 @@ import type { RawRef } from '../types';
 import {
   extractFromDocuments,
   formatPath,
+  isStringScalar,
   itemLabel,
   keyName,
   mapGet,
@@ -117,13 +118,16 @@ function extractPodSpec(doc: YamlDoc, podSpec: YAMLMap | undefined, label: strin
   }
 }
 
-/** Every `image:` key with a scalar value; an `image:` mapping (Helm-style parts) is not a Kubernetes field. */
+/**
+ * Every `image:` key with a string value. An `image:` mapping (Helm-style parts) is not a Kubernetes field, and a
+ * number or boolean under some CRD's `image` key is more likely a flag than a reference.
+ */
 function extractAnyImageKey(doc: YamlDoc, manifest: YAMLMap, label: string): void {
   walkMappings(doc, manifest, (map, path) => {
     for (const pair of map.items) {
       if (keyName(pair.key) !== 'image') continue;
       const value = doc.deref(pair.value);
-      if (value && !isMap(value) && !isSeq(value)) {
+      if (isStringScalar(value)) {
         const where = formatPath(doc, path);
         reportInline(doc, value, where ? `${label} › ${where}` : label);
       }

@@ -233,6 +233,11 @@ export function scalarString(node: Node | undefined): string | undefined {
   return String(node.value);
 }
 
+/** A scalar YAML types as a string (quoted, or plain text that is not a number, boolean or null). */
+export function isStringScalar(node: Node | undefined): node is Scalar {
+  return isScalar(node) && typeof node.value === 'string';
+}
+
 /** Where a scalar's content sits in the source. `pinnable` is false when the content cannot be replaced in place. */
 export interface ScalarSite {
   range: OffsetRange;

@@ -1,0 +1,110 @@
+// Hover on an image reference: the first three lines answer "can I trust this?", the rest gives the details.
+// Shows what is known at once; background resolution/verification fill it in on the next hover.
+import type { Finding } from '../core/findings';
+import { platformLabel, type Resolution } from '../core/resolve';
+import type { ImageRef } from '../core/types';
+import type { ReferenceVerification } from '../core/verification';
+
+const ICON = { ok: '✅', warn: '⚠️', bad: '❌', unknown: '❔', busy: '⏳' } as const;
+
+function short(d: string): string {
+  return `${d.slice(0, 19)}…`;
+}
+
+function age(ms: number): string {
+  if (ms < 60_000) return 'just now';
+  if (ms < 3_600_000) return `${Math.round(ms / 60_000)} min ago`;
+  if (ms < 86_400_000) return `${Math.round(ms / 3_600_000)} h ago`;
+  return `${Math.round(ms / 86_400_000)} days ago`;
+}
+
+function code(s: string): string {
+  return `\`${s.replace(/`/g, "'")}\``;
+}
+
+export interface HoverInput {
+  ref: ImageRef;
+  resolution: Resolution | undefined;
+  /** undefined: not checked yet; null: nothing to verify (templated/invalid). */
+  verification: ReferenceVerification | null | undefined;
+  findings: Finding[];
+  rulesDocUri: string;
+  offline: boolean;
+}
+
+function headline(i: HoverInput): string {
+  const { ref, verification: v } = i;
+  const name = code(ref.parsed?.familiar ?? ref.reference);
+  if (ref.status === 'invalid') return `${ICON.bad} ${name} — **invalid reference**: ${ref.error}`;
+  if (ref.status === 'templated') return `${ICON.unknown} ${name} — **templated**: the final value is decided at deploy/build time`;
+  const trust = v?.trust?.status;
+  const pinned = ref.status === 'pinned';
+  if (v?.policy.error) return `${ICON.bad} ${name} — **not verified**: ${v.policy.error}`;
+  if (trust === 'verified' && pinned) return `${ICON.ok} ${name} — **pinned and verified**`;
+  if (trust === 'verified') return `${ICON.warn} ${name} — **signed, but not pinned**: the tag can move away from the verified digest`;
+  if (trust === 'invalid') return `${ICON.bad} ${name} — **invalid signature**`;
+  if (!pinned) return `${ICON.warn} ${name} — **not pinned**: the tag ${code(ref.parsed?.tag ?? 'latest')} can point to other bytes tomorrow`;
+  if (i.resolution?.drift) return `${ICON.warn} ${name} — **pinned; the tag has moved** since`;
+  if (trust === 'unsigned') return `${ICON.warn} ${name} — **pinned, unsigned**`;
+  if (trust === 'untrusted') return `${ICON.warn} ${name} — **pinned; no trusted signature**`;
+  return `${ICON.ok} ${name} — **pinned by digest**`;
+}
+
+function digestLine(i: HoverInput): string {
+  const { ref, resolution: r } = i;
+  const p = ref.parsed;
+  if (!p) return '';
+  const parts: string[] = [];
+  if (p.digest) parts.push(`Pinned to ${code(short(p.digest))}`);
+  if (r?.error) parts.push(`registry: ${r.error.message}`);
+  else if (r?.tagDigest) {
+    const tag = p.tag ?? 'latest';
+    parts.push(`tag ${code(tag)} → ${code(short(r.tagDigest))} (${r.fromCache ? `cached, ${age(r.cacheAgeMs)}` : 'checked just now'})`);
+  } else if (!p.digest || p.tag) parts.push(i.offline ? 'offline: the registry is not asked' : `${ICON.busy} asking the registry…`);
+  return parts.join(' · ');
+}
+
+function signatureLine(i: HoverInput): string {
+  const v = i.verification;
+  if (v === undefined) return i.offline ? 'Signatures: not checked (offline)' : `${ICON.busy} Signatures: checking…`;
+  if (v === null) return 'Signatures: nothing to check';
+  if (v.policy.error) return `Signatures: ${v.policy.error}`;
+  if (!v.trust) return `Signatures: not checked — ${v.digest ? 'policy mode off' : 'the digest is unknown'}`;
+  const t = v.trust;
+  const icon = t.status === 'verified' ? ICON.ok : t.status === 'invalid' ? ICON.bad : t.status === 'error' ? ICON.unknown : ICON.warn;
+  const cached = v.cacheAgeMs !== undefined ? ` (cached result, ${age(v.cacheAgeMs)})` : '';
+  return `${icon} Signatures: **${t.status}** — ${t.reason}${cached}`;
+}
+
+export function renderHover(i: HoverInput): string {
+  const { ref, resolution: r, verification: v } = i;
+  const lines = [headline(i), digestLine(i), signatureLine(i)].filter(Boolean).map((l) => `${l}  `);
+  const details: string[] = [];
+  if (ref.parsed) details.push(`**Image** ${code(ref.parsed.name)}${ref.parsed.familiar !== ref.parsed.name ? ` (${code(ref.parsed.familiar)})` : ''}`);
+  if (ref.context) details.push(`**Found in** ${ref.context}`);
+  if (r?.platforms.length) {
+    details.push(`**Platforms** (tag is a multi-platform index):`);
+    for (const p of r.platforms) details.push(`- ${platformLabel(p)} ${code(short(p.digest))}${r.pinnedPlatform?.digest === p.digest ? ' ← pinned' : ''}`);
+  }
+  for (const s of v?.trust?.signatures ?? []) {
+    const icon = s.status === 'verified' ? ICON.ok : s.status === 'invalid' ? ICON.bad : s.status === 'error' ? ICON.unknown : ICON.warn;
+    const who = [s.signer, s.issuer && `issuer ${s.issuer}`].filter(Boolean).join(', ');
+    const log = s.logIndex !== undefined ? `, Rekor #${s.logIndex}${s.integratedTime ? ` at ${new Date(s.integratedTime * 1000).toISOString().slice(0, 19)}Z` : ''}` : '';
+    details.push(`- ${icon} ${s.type} signature (${s.foundIn})${who ? ` by ${who}` : ''}${log}: ${s.reason}`);
+  }
+  for (const a of v?.trust?.attestations ?? []) {
+    const icon = a.status === 'verified' ? ICON.ok : a.status === 'invalid' ? ICON.bad : ICON.warn;
+    details.push(`- ${icon} ${a.summary?.title ?? a.predicateType} — ${a.status}${a.summary ? `: ${a.summary.summary}` : ''}`);
+  }
+  if (v?.policy.rule) {
+    details.push(`**Policy** rule ${code(v.policy.rule)} (${v.policy.mode})`);
+    const e = v.policy.exception;
+    if (e) details.push(e.active ? `**Exception** by ${e.owner}: ${e.reason} — ${e.daysLeft} day(s) left` : `${ICON.warn} ${e.message}`);
+  }
+  const next = i.findings.map((f) => `- [${f.code}](${i.rulesDocUri}#${f.code}): ${f.message}`);
+  return [
+    lines.join('\n'),
+    details.length ? `\n---\n${details.join('\n\n')}` : '',
+    next.length ? `\n---\n**What to do**\n\n${next.join('\n')}` : '',
+  ].join('\n');
+}

@@ -1,0 +1,372 @@
+// Signatures and attestations for integration tests, stored in a real registry the way signing tools store them:
+//
+// - cosign's tag scheme: a manifest under tag `sha256-<hex>.sig` with one layer per signature (layer media type =
+//   the signature's mimeType, blob = the signed payload, layer annotations = cosign's annotations). Real cosign
+//   output comes from ../shared/cosign-fixtures (`readCosignFixtureSignature`); new ones from a local key
+//   (`cosignKeySignature`). Written with plain distribution API calls (`pushCosignSignatures`).
+// - Sigstore bundles made with @sigstore/sign (key signers, or keyless through @sigstore/mock's in-process Fulcio and
+//   Rekor, `MockSigstore`) and attached as OCI referrers with @sigstore/oci (`attachBundle`), which writes the
+//   referrers tag-schema fallback on registries without a referrers API (distribution 2.8).
+//
+// Every request is bounded in time.
+
+import crypto from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { bundleToJSON } from '@sigstore/bundle';
+import { fulcioHandler, initializeCA, initializeCTLog, initializeTLog, rekorHandler } from '@sigstore/mock';
+import { mock } from '@sigstore/mock/dist/mock';
+import { attachArtifactToImage } from '@sigstore/oci';
+import { DSSEBundleBuilder, FulcioSigner, MessageSignatureBundleBuilder, RekorWitness, type Signer } from '@sigstore/sign';
+import { classify } from '../../server/src/core/analyze';
+import { loadPolicyFile } from '../../server/src/core/policy-file';
+import { createRegistryClient, noCredentials, staticCredentials, type RegistryClient } from '../../server/src/core/registry';
+import { resolveReference } from '../../server/src/core/resolve';
+import { verifyReference, type ReferenceVerification } from '../../server/src/core/verification';
+import { ANNOTATIONS, COSIGN_SIGNATURE_TYPE, SIMPLE_SIGNING_MEDIA_TYPE, type CosignLayer } from '../../server/src/core/trust/cosign';
+import { IN_TOTO_PAYLOAD_TYPE } from '../../server/src/core/trust/statement';
+import { publicKeyId } from '../../server/src/core/trust/signers';
+import { runCli } from './cli';
+import { registryToolsSkipReason, sha256, type BasicCreds, type TestRegistry } from './registry';
+
+const REQUEST_TIMEOUT_MS = 10_000;
+const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+const OCI_CONFIG = 'application/vnd.oci.image.config.v1+json';
+export const NOTATION_ARTIFACT_TYPE = 'application/vnd.cncf.notary.signature';
+export const SLSA_PROVENANCE_V1 = 'https://slsa.dev/provenance/v1';
+export const SPDX_DOCUMENT = 'https://spdx.dev/Document';
+
+// ---- registry writes (distribution API) -------------------------------------------------------------------------
+
+function authHeaders(creds: BasicCreds | undefined): Record<string, string> {
+  return creds ? { authorization: `Basic ${Buffer.from(`${creds.user}:${creds.pass}`).toString('base64')}` } : {};
+}
+
+async function registryRequest(url: string, init: { method: string; headers?: Record<string, string>; body?: Buffer }, expected: number): Promise<Response> {
+  const res = await fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+  if (res.status !== expected) throw new Error(`${init.method} ${url} → HTTP ${res.status} (expected ${expected}): ${(await res.text()).slice(0, 500)}`);
+  return res;
+}
+
+/** Uploads a blob with a monolithic upload (POST a session, PUT the bytes with their digest). Returns its descriptor. */
+export async function uploadBlob(reg: TestRegistry, repo: string, bytes: Buffer): Promise<{ digest: string; size: number }> {
+  const digest = sha256(bytes);
+  const headers = authHeaders(reg.auth);
+  const session = await registryRequest(`${reg.url}/v2/${repo}/blobs/uploads/`, { method: 'POST', headers }, 202);
+  const location = new URL(session.headers.get('location') ?? '', reg.url);
+  location.searchParams.set('digest', digest);
+  await registryRequest(location.href, { method: 'PUT', headers: { ...headers, 'content-type': 'application/octet-stream' }, body: bytes }, 201);
+  return { digest, size: bytes.length };
+}
+
+/** PUTs manifest bytes under `reference` (tag or digest); returns the digest the registry answers. */
+export async function putManifest(reg: TestRegistry, repo: string, reference: string, bytes: Buffer, mediaType = OCI_MANIFEST): Promise<string> {
+  const res = await registryRequest(`${reg.url}/v2/${repo}/manifests/${reference}`, { method: 'PUT', headers: { ...authHeaders(reg.auth), 'content-type': mediaType }, body: bytes }, 201);
+  const digest = res.headers.get('docker-content-digest');
+  if (digest !== sha256(bytes)) throw new Error(`PUT manifest ${repo}:${reference}: registry answered digest ${digest}, expected ${sha256(bytes)}`);
+  return digest;
+}
+
+/** `sha256:<hex>` → cosign's signature tag `sha256-<hex>.sig` (or `.att`). */
+export function cosignTag(imageDigest: string, suffix: 'sig' | 'att' = 'sig'): string {
+  return `${imageDigest.replace(':', '-')}.${suffix}`;
+}
+
+/**
+ * Stores signature layers as cosign does: every payload and a config uploaded as blobs, then a manifest with one
+ * layer per signature under `sha256-<hex>.sig`. Returns the signature manifest's digest.
+ */
+export async function pushCosignSignatures(reg: TestRegistry, repo: string, imageDigest: string, layers: CosignLayer[], suffix: 'sig' | 'att' = 'sig'): Promise<string> {
+  const config = await uploadBlob(reg, repo, Buffer.from(JSON.stringify({ architecture: '', os: '', config: {}, rootfs: { type: 'layers', diff_ids: [] } })));
+  const descriptors = [];
+  for (const layer of layers) {
+    const blob = await uploadBlob(reg, repo, layer.payload);
+    descriptors.push({ mediaType: layer.mediaType, ...blob, annotations: layer.annotations });
+  }
+  const manifest = { schemaVersion: 2, mediaType: OCI_MANIFEST, config: { mediaType: OCI_CONFIG, ...config }, layers: descriptors };
+  return putManifest(reg, repo, cosignTag(imageDigest, suffix), Buffer.from(JSON.stringify(manifest)));
+}
+
+// ---- cosign signatures ------------------------------------------------------------------------------------------
+
+/**
+ * Reads `signature-N` of a cosign fixture: a `\0sigstore-json` line, then `{mimeType, payload (base64), annotations}`
+ * — the fields of one layer of cosign's signature manifest.
+ */
+export function readCosignFixtureSignature(file: string): CosignLayer {
+  const text = readFileSync(file, 'utf8');
+  const json = JSON.parse(text.slice(text.indexOf('\n') + 1)) as { mimeType: string; payload: string; annotations: Record<string, string> };
+  return { mediaType: json.mimeType, payload: Buffer.from(json.payload, 'base64'), annotations: json.annotations };
+}
+
+/** The fixture folder's image manifest bytes and the signature layers found next to it. */
+export function readCosignFixture(fixturesDir: string, name: string): { manifest: Buffer; signatures: CosignLayer[] } {
+  const dir = path.join(fixturesDir, name);
+  const signatures = readdirSync(dir)
+    .filter((file) => /^signature-\d+$/.test(file))
+    .sort()
+    .map((file) => readCosignFixtureSignature(path.join(dir, file)));
+  return { manifest: readFileSync(path.join(dir, 'manifest.json')), signatures };
+}
+
+/**
+ * A cosign simple-signing signature made with a local key, as `cosign sign --key` writes it without a transparency
+ * log: the payload names `signedDigest` (normally the image's own digest), the signature annotation holds the
+ * base64 signature over the exact payload bytes.
+ */
+export function cosignKeySignature(privateKey: crypto.KeyObject, dockerReference: string, signedDigest: string): CosignLayer {
+  const payload = Buffer.from(JSON.stringify({
+    critical: { identity: { 'docker-reference': dockerReference }, image: { 'docker-manifest-digest': signedDigest }, type: COSIGN_SIGNATURE_TYPE },
+    optional: null,
+  }));
+  const signature = crypto.sign('sha256', payload, privateKey).toString('base64');
+  return { mediaType: SIMPLE_SIGNING_MEDIA_TYPE, payload, annotations: { [ANNOTATIONS.signature]: signature } };
+}
+
+// ---- keys and Sigstore bundles ----------------------------------------------------------------------------------
+
+export function newKeyPair(): crypto.KeyPairKeyObjectResult {
+  return crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+}
+
+export function publicKeyPem(key: crypto.KeyObject): string {
+  return key.export({ format: 'pem', type: 'spki' }).toString();
+}
+
+/** A @sigstore/sign signer over a local key pair, announcing its key id as hint (as cosign's bundles do). */
+export function keySigner(pair: crypto.KeyPairKeyObjectResult): Signer {
+  return {
+    sign: async (data) => ({
+      signature: crypto.sign('sha256', data, pair.privateKey),
+      key: { $case: 'publicKey', publicKey: publicKeyPem(pair.publicKey), hint: publicKeyId(pair.publicKey) },
+    }),
+  };
+}
+
+/** A bundle whose message signature covers `data` (for an image: the manifest bytes). */
+export async function messageBundle(signer: Signer, data: Buffer, witnesses: RekorWitness[] = []): Promise<Buffer> {
+  const bundle = await new MessageSignatureBundleBuilder({ signer, witnesses }).create({ data });
+  return Buffer.from(JSON.stringify(bundleToJSON(bundle)));
+}
+
+/** A bundle holding a DSSE envelope over an in-toto statement. */
+export async function dsseBundle(signer: Signer, statementBytes: Buffer, witnesses: RekorWitness[] = []): Promise<Buffer> {
+  const bundle = await new DSSEBundleBuilder({ signer, witnesses }).create({ data: statementBytes, type: IN_TOTO_PAYLOAD_TYPE });
+  return Buffer.from(JSON.stringify(bundleToJSON(bundle)));
+}
+
+/** An in-toto v1 statement about one image digest. */
+export function inTotoStatement(subjectName: string, subjectDigest: string, predicateType: string, predicate: unknown): Buffer {
+  return Buffer.from(JSON.stringify({
+    _type: 'https://in-toto.io/Statement/v1',
+    subject: [{ name: subjectName, digest: { sha256: subjectDigest.replace(/^sha256:/, '') } }],
+    predicateType,
+    predicate,
+  }));
+}
+
+export const SLSA_V1_PREDICATE = {
+  buildDefinition: {
+    buildType: 'https://actions.github.io/buildtypes/workflow/v1',
+    externalParameters: { workflow: { ref: 'refs/heads/main', repository: 'https://github.com/acme/app', path: '.github/workflows/release.yml' } },
+    internalParameters: { github: { event_name: 'push' } },
+    resolvedDependencies: [{ uri: 'git+https://github.com/acme/app@refs/heads/main', digest: { gitCommit: 'c0ffee1234567890c0ffee1234567890c0ffee12' } }],
+  },
+  runDetails: { builder: { id: 'https://github.com/actions/runner/github-hosted' } },
+};
+
+export const SPDX_PREDICATE = { spdxVersion: 'SPDX-2.3', packages: [{ name: 'openssl' }, { name: 'zlib' }, { name: 'musl' }] };
+
+/**
+ * A private Sigstore deployment in-process: @sigstore/mock's Fulcio, CT log and Rekor behind fake URLs (intercepted
+ * by nock; other hosts, such as the test registry, pass through), and the `trusted_root.json` that anchors them.
+ */
+export class MockSigstore {
+  static readonly FULCIO_URL = 'https://fulcio.image-trust.test';
+  static readonly REKOR_URL = 'https://rekor.image-trust.test';
+
+  private constructor(
+    private readonly ca: Awaited<ReturnType<typeof initializeCA>>,
+    private readonly tlog: Awaited<ReturnType<typeof initializeTLog>>,
+    /** The trusted root (protobuf-specs JSON) to write where the policy's `trustedRoot` points. */
+    readonly trustedRoot: Record<string, unknown>,
+  ) {}
+
+  static async create(): Promise<MockSigstore> {
+    const caKeys = newKeyPair();
+    const ctlog = await initializeCTLog(caKeys);
+    const ca = await initializeCA(caKeys, ctlog);
+    const tlog = await initializeTLog(MockSigstore.REKOR_URL, newKeyPair());
+    const start = '2000-01-01T00:00:00Z';
+    const logKey = (key: Buffer) => ({ rawBytes: key.toString('base64'), keyDetails: 'PKIX_ECDSA_P256_SHA_256', validFor: { start } });
+    const trustedRoot = {
+      mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1',
+      tlogs: [{ baseUrl: MockSigstore.REKOR_URL, hashAlgorithm: 'SHA2_256', publicKey: logKey(tlog.publicKey), logId: { keyId: crypto.createHash('sha256').update(tlog.publicKey).digest('base64') } }],
+      certificateAuthorities: [{
+        subject: { organization: 'sigstore.mock', commonName: 'sigstore' },
+        uri: MockSigstore.FULCIO_URL,
+        certChain: { certificates: [{ rawBytes: Buffer.from(ca.rootCertificate.buffer).toString('base64') }] },
+        validFor: { start },
+      }],
+      ctlogs: [{ baseUrl: 'https://ctfe.image-trust.test', hashAlgorithm: 'SHA2_256', publicKey: logKey(ctlog.publicKey), logId: { keyId: Buffer.from(ctlog.logID.buffer).toString('base64') } }],
+      timestampAuthorities: [],
+    };
+    return new MockSigstore(ca, tlog, trustedRoot);
+  }
+
+  /**
+   * Signs through the mock Fulcio (certificate for the identity in `claims`: `iss`, `sub`, optionally `email`) and
+   * logs in the mock Rekor. Each call registers exactly one interception per service, used by this signing.
+   */
+  async keyless(claims: Record<string, string>, build: (signer: Signer, witnesses: RekorWitness[]) => Promise<Buffer>): Promise<Buffer> {
+    mock(MockSigstore.FULCIO_URL, fulcioHandler(this.ca));
+    mock(MockSigstore.REKOR_URL, rekorHandler(this.tlog));
+    const jwt = [{ alg: 'none' }, { aud: 'sigstore', ...claims }].map((part) => Buffer.from(JSON.stringify(part)).toString('base64url')).join('.') + '.c2ln';
+    const signer = new FulcioSigner({ identityProvider: { getToken: async () => jwt }, fulcioBaseURL: MockSigstore.FULCIO_URL, retry: 0, timeout: REQUEST_TIMEOUT_MS });
+    // The mock log stores the proposed entry as its body; only the intoto kind's proposal has a real entry's shape.
+    return build(signer, [new RekorWitness({ rekorBaseURL: MockSigstore.REKOR_URL, retry: 0, timeout: REQUEST_TIMEOUT_MS, entryType: 'intoto' })]);
+  }
+}
+
+// ---- OCI referrers (@sigstore/oci) ------------------------------------------------------------------------------
+
+// Bounded requests, no retries. (The declared type wants proxy settings too; make-fetch-happen treats them as optional.)
+const OCI_FETCH_OPTIONS = { timeout: REQUEST_TIMEOUT_MS, retry: false } as unknown as NonNullable<Parameters<typeof attachArtifactToImage>[0]['fetchOpts']>;
+
+function ociCredentials(reg: TestRegistry): { username: string; password: string } {
+  // @sigstore/oci signs in by answering the registry's auth challenge: it needs a registry with auth.
+  if (!reg.auth) throw new Error('attaching referrers with @sigstore/oci needs a registry started with auth');
+  return { username: reg.auth.user, password: reg.auth.pass };
+}
+
+/**
+ * Attaches a Sigstore bundle to `repo@imageDigest` as a referrer whose artifact type is the bundle's media type
+ * (as cosign 3 does). On distribution 2.8 this also writes the referrers index under tag `sha256-<hex>`.
+ */
+export async function attachBundle(reg: TestRegistry, repo: string, imageDigest: string, bundle: Buffer): Promise<string> {
+  const mediaType = String((JSON.parse(bundle.toString('utf8')) as { mediaType?: unknown }).mediaType);
+  const descriptor = await attachArtifactToImage({
+    imageName: `${reg.host}/${repo}`,
+    imageDigest,
+    artifact: bundle,
+    mediaType,
+    credentials: ociCredentials(reg),
+    fetchOpts: OCI_FETCH_OPTIONS,
+  });
+  return descriptor.digest;
+}
+
+/**
+ * A Notary Project signature referrer (artifact type `application/vnd.cncf.notary.signature`). Its content is a
+ * placeholder: Image Trust detects Notation signatures but does not verify them, so the bytes are never checked.
+ */
+export async function attachNotationSignature(reg: TestRegistry, repo: string, imageDigest: string): Promise<string> {
+  const descriptor = await attachArtifactToImage({
+    imageName: `${reg.host}/${repo}`,
+    imageDigest,
+    artifact: Buffer.from(JSON.stringify({ payload: 'not-a-real-jws', signatures: [] })),
+    mediaType: NOTATION_ARTIFACT_TYPE,
+    credentials: ociCredentials(reg),
+    fetchOpts: OCI_FETCH_OPTIONS,
+  });
+  return descriptor.digest;
+}
+
+// ---- workspaces -------------------------------------------------------------------------------------------------
+
+/** A Kubernetes Pod manifest with one container per image reference (container names c0, c1, …). */
+export function podManifest(images: string[]): string {
+  const containers = images.map((image, i) => `    - name: c${i}\n      image: "${image}"\n`).join('');
+  return `apiVersion: v1\nkind: Pod\nmetadata:\n  name: verify\nspec:\n  containers:\n${containers}`;
+}
+
+// ---- drivers: the core (verifyReference) and the built CLI ------------------------------------------------------
+
+/** A registry client for tests: given credentials only (never the user's Docker config), no disk cache. */
+export function testRegistryClient(opts: { reg?: TestRegistry; offline?: boolean; cacheDir?: string } = {}): RegistryClient {
+  const creds = opts.reg?.auth;
+  return createRegistryClient({
+    credentials: creds && opts.reg ? staticCredentials({ [opts.reg.host]: { username: creds.user, password: creds.pass } }) : noCredentials,
+    offline: opts.offline,
+    cacheDir: opts.cacheDir,
+    timeoutMs: REQUEST_TIMEOUT_MS,
+    retry: { attempts: 2, baseDelayMs: 50 },
+  });
+}
+
+/**
+ * Judges one image reference under a policy file through the core, as the CLI and the language server do: the
+ * reference is classified, its tag resolved when unpinned, then `verifyReference` runs.
+ */
+export async function verifyOne(client: RegistryClient, reference: string, policyPath: string, opts: { now?: Date; path?: string } = {}): Promise<ReferenceVerification> {
+  const ref = classify({ kind: 'kubernetes', range: { start: 0, end: reference.length }, text: reference, reference, templated: false });
+  const resolution = ref.status === 'unpinned' ? await resolveReference(client, ref) : null;
+  const result = await verifyReference(client, ref, resolution, loadPolicyFile(policyPath).result, { now: opts.now ?? new Date(), path: opts.path });
+  if (!result) throw new Error(`${reference}: not a verifiable reference (${ref.status})`);
+  return result;
+}
+
+/** One reference of `scan --verify --format json`, with the fields verification adds. */
+export interface JsonReference {
+  text: string;
+  digest: string | null;
+  status: string;
+  signatures: Array<{ status: string; signer: string | null; issuer: string | null; type: string; logIndex: number | null; integratedTime: number | null; foundIn: string; reason: string }>;
+  attestations: Array<{ predicateType: string; status: string; summary: string | null; signer: string | null; foundIn: string; reason: string }>;
+  policy: { rule: string | null; mode: string | null; exception: { owner: string; reason: string; expires: string; daysLeft: number; active: boolean; message: string } | null; error?: string } | null;
+  trust: { digest: string | null; status: string; reason: string; cached: boolean } | null;
+}
+
+export interface JsonDiagnostic {
+  path: string;
+  range: { start: { line: number; character: number } };
+  severity: string;
+  code: string;
+  message: string;
+}
+
+export interface VerifyScan {
+  status: number | null;
+  stderr: string;
+  references: JsonReference[];
+  diagnostics: JsonDiagnostic[];
+  /** The reference whose text contains `fragment` (exactly one must). */
+  ref(fragment: string): JsonReference;
+  /** Diagnostics of the line holding the reference whose text contains `fragment`. */
+  findingsOf(fragment: string): JsonDiagnostic[];
+}
+
+/** Runs `image-trust scan --verify --format json <args>` in `cwd` and parses its report. */
+export function scanVerify(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): VerifyScan {
+  const r = runCli(['scan', '--verify', '--format', 'json', ...args], { cwd: opts.cwd, env: opts.env, timeoutMs: 90_000 });
+  let out: { references: JsonReference[]; diagnostics: JsonDiagnostic[] };
+  try {
+    out = JSON.parse(r.stdout);
+  } catch {
+    throw new Error(`image-trust exited ${r.status} without a JSON report:\n${r.stdout}\n${r.stderr}`);
+  }
+  const refOf = (fragment: string) => {
+    const found = out.references.filter((x) => x.text.includes(fragment));
+    if (found.length !== 1) throw new Error(`${found.length} references contain "${fragment}": ${out.references.map((x) => x.text).join(', ')}`);
+    return found[0];
+  };
+  return {
+    status: r.status,
+    stderr: r.stderr,
+    references: out.references,
+    diagnostics: out.diagnostics,
+    ref: refOf,
+    findingsOf(fragment) {
+      const ref = refOf(fragment) as JsonReference & { path: string; range: { start: { line: number } } };
+      return out.diagnostics.filter((d) => d.path === ref.path && d.range.start.line === ref.range.start.line);
+    },
+  };
+}
+
+/**
+ * Skip reason for registry tests: the missing programs, except under CI (CI=true), where a missing tool must fail
+ * the run instead of silently skipping it (startRegistry then throws with the same message).
+ */
+export function registrySkip(): string | false {
+  return process.env.CI === 'true' ? false : registryToolsSkipReason() ?? false;
+}
