@@ -5,7 +5,8 @@ import { reportFile, type ScanReport } from '../core/report';
 import { walk } from '../core/workspace';
 import { parseCli, USAGE, type CliOptions, type FailOn } from './args';
 import { applyChangedSince, changedSinceText } from './changed-since';
-import { formatJson } from './format/json';
+import { formatJson, jsonReference } from './format/json';
+import { renderTreeJson, renderTreeText } from './tree';
 import { formatMarkdown } from './format/markdown';
 import { formatSarif } from './format/sarif';
 import { formatText } from './format/text';
@@ -98,6 +99,13 @@ export async function run(argv: string[], io: { out: (s: string) => void; err: (
         else io.out(formatText(report) + (gate ? changedSinceText(gate) : ''));
         if (extras?.enforceFailed && opts.failOn !== 'never') return 1;
         return exitCodeFor(report, opts.failOn);
+      }
+      case 'tree': {
+        // The tree shows signatures: it resolves and verifies (answers from the cache only with --offline).
+        const report = scan(opts);
+        const extras = await addResolution(report, { ...opts, resolve: true, verify: true });
+        io.out(opts.format === 'json' ? renderTreeJson(report, extras.referenceFields, jsonReference) : renderTreeText(report, extras.referenceFields));
+        return 0;
       }
       case 'pin': {
         const summary = await pinFiles(opts, cliRegistryClient(opts));

@@ -80,11 +80,17 @@ export async function verifyUnderRule(reader: RegistryReader, name: string, dige
   return aggregateTrust({
     digest,
     discoveryComplete: discovery.complete,
-    discoveryErrors: discovery.errors,
+    discoveryErrors: summarizeErrors(discovery.errors),
     signatures: base.signatures,
     attestations,
     requirements: rule.attestations.map((a) => ({ predicateType: a.predicateType })),
   });
+}
+
+/** Discovery errors for humans: offline cache misses collapse into one sentence; at most three others are listed. */
+function summarizeErrors(errors: string[]): string[] {
+  if (errors.length && errors.every((e) => e.includes('not in cache'))) return ['offline, and the signatures of this digest are not in the cache'];
+  return errors.length > 3 ? [...errors.slice(0, 3), `and ${errors.length - 3} more`] : errors;
 }
 
 function exceptionOutcome(info: ExceptionInfo, active: boolean): NonNullable<PolicyOutcome['exception']> {

@@ -4,7 +4,7 @@ import type { ImageRef } from '../../core/types';
 import type { FileReport } from '../../core/report';
 import type { ChangedSinceSummary } from '../../core/changes';
 
-function jsonReference(file: FileReport, ref: ImageRef, extra: Record<string, unknown>) {
+export function jsonReference(file: FileReport, ref: ImageRef, extra: Record<string, unknown> = {}) {
   return {
     path: file.path,
     kind: file.kind,

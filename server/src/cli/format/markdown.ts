@@ -51,6 +51,14 @@ const FIX: Record<string, (path: string) => string> = {
   'digest-not-found': () => 'pin a digest that exists in this repository',
   'resolve-failed': () => 'check registry access (credentials, network), then run again',
   'single-platform-pin': () => 'pin the multi-platform index digest instead',
+  'tag-not-allowed': (path) => `the policy requires a digest: ${codeSpan(`image-trust pin ${path}`, true)}`,
+  unsigned: () => 'use a signed image, or sign it with a key the policy trusts',
+  'untrusted-signer': () => 'use an image signed by a trusted signer (or review the policy change)',
+  'invalid-signature': () => 'do not deploy: the signature does not match this image',
+  'missing-attestation': () => 'publish the required attestation for this digest',
+  'verify-failed': () => 'pin the digest and check registry access, then verify again',
+  'exception-expired': () => 'fix the image, or renew the exception with a new owner-approved expiry',
+  'policy-invalid': () => 'fix .image-trust.yaml: nothing verifies while it is broken',
 };
 
 function referenceOf(f: Source, d: Finding): string {

@@ -5,6 +5,34 @@ import { findingSources, type ScanReport } from '../../core/report';
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', information: 'note', hint: 'note' };
 
+/**
+ * Which occurrence of `text` in the file this finding is, counted in the file text rather than among the reported
+ * findings: the count then stays the same when `--changed-since` leaves earlier findings out (or a suppression
+ * comment silences one), so a finding keeps its fingerprint between full and gated scans.
+ */
+class Occurrences {
+  private readonly positions = new Map<string, number[]>();
+  private readonly used = new Set<string>();
+
+  of(path: string, fileText: string, text: string, offset: number, key: string): number {
+    let occurrence = 1;
+    if (text) {
+      const cacheKey = `${path}\0${text}`;
+      let at = this.positions.get(cacheKey);
+      if (!at) {
+        at = [];
+        for (let i = fileText.indexOf(text); i !== -1; i = fileText.indexOf(text, i + 1)) at.push(i);
+        this.positions.set(cacheKey, at);
+      }
+      occurrence += at.filter((p) => p < offset).length;
+    }
+    // Two findings of one rule at one place (or empty ranges) still get distinct fingerprints.
+    while (this.used.has(`${key}\0${occurrence}`)) occurrence++;
+    this.used.add(`${key}\0${occurrence}`);
+    return occurrence;
+  }
+}
+
 export function formatSarif(report: ScanReport, version: string): string {
   const usedRules = new Set<string>(Object.keys(RULES));
   for (const f of findingSources(report)) for (const d of f.findings) usedRules.add(d.code);
@@ -20,15 +48,14 @@ export function formatSarif(report: ScanReport, version: string): string {
       defaultConfiguration: { level: LEVEL[r?.defaultSeverity ?? 'warning'] },
     };
   });
-  const seen = new Map<string, number>();
+  const occurrences = new Occurrences();
   const results = findingSources(report).flatMap((f) =>
     f.findings.map((d) => {
       const range = f.lines.rangeOf(d.range);
       const text = f.lines.text.slice(d.range.start, d.range.end);
       // Stable across unrelated edits: rule + file + the reference text + its occurrence, not the line number.
       const key = `${d.code}\0${f.path}\0${text}`;
-      const occurrence = (seen.get(key) ?? 0) + 1;
-      seen.set(key, occurrence);
+      const occurrence = occurrences.of(f.path, f.lines.text, text, d.range.start, key);
       const fingerprint = createHash('sha256').update(`${key}\0${occurrence}`).digest('hex').slice(0, 32);
       return {
         ruleId: d.code,
