@@ -1,7 +1,7 @@
 // `scan --changed-since REF`, the pre-merge gate: narrows a scan to what the working tree adds or changes relative to
 // the merge base of REF and HEAD, and lists the policy exceptions the change adds (reviewers must see those).
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { addedExceptions, diffWorkingTree, repoRelativePath, selectChanged, type AddedException, type ChangedSinceSummary } from '../core/changes';
 import { LineIndex } from '../core/positions';
 import type { FileReport, ScanReport } from '../core/report';
@@ -17,8 +17,13 @@ export interface ChangedSinceGate {
   summary: ChangedSinceSummary;
 }
 
-export async function applyChangedSince(scanned: ScanReport, ref: string, policyPath: string | undefined, cwd: string): Promise<ChangedSinceGate> {
-  const diff = await diffWorkingTree(cwd, ref);
+/**
+ * `scanPath` (the first path given to scan) names the repository to diff: scanning `../other-repo` compares that
+ * repository, not the current folder's. The policy path resolves from `cwd`, as for --verify.
+ */
+export async function applyChangedSince(scanned: ScanReport, ref: string, scanPath: string, policyPath: string | undefined, cwd: string): Promise<ChangedSinceGate> {
+  const anchor = resolve(cwd, scanPath);
+  const diff = await diffWorkingTree(existsSync(anchor) && statSync(anchor).isDirectory() ? anchor : dirname(anchor), ref);
   const selection = selectChanged(scanned, diff);
   const policyAbs = resolve(cwd, policyPath ?? DEFAULT_POLICY);
   let exceptionsAdded: AddedException[] = [];

@@ -90,7 +90,7 @@ export async function run(argv: string[], io: { out: (s: string) => void; err: (
       case 'scan': {
         const scanned = scan(opts);
         // --changed-since narrows the report before any registry work: only changed references are resolved/verified.
-        const gate = opts.changedSince ? await applyChangedSince(scanned, opts.changedSince, opts.policy, process.cwd()) : undefined;
+        const gate = opts.changedSince ? await applyChangedSince(scanned, opts.changedSince, opts.paths[0], opts.policy, process.cwd()) : undefined;
         const report = gate?.report ?? scanned;
         const extras = opts.resolve || opts.verify ? await addResolution(report, opts) : undefined;
         if (opts.format === 'json') io.out(formatJson(report, { ...extras, changedSince: gate }));

@@ -1,25 +1,11 @@
 // The one entry point from text to classified image references: extract by kind, then classify each reference.
-import { extractCompose } from './extract/compose';
-import { extractDockerfile } from './extract/dockerfile';
-import { extractHelmValues } from './extract/helm-values';
-import { extractKubernetes } from './extract/kubernetes';
-import { extractKustomize } from './extract/kustomize';
+import { extractRefs } from './analyze-extract';
 import { LineIndex } from './positions';
 import { InvalidReferenceError, parseReference } from './reference';
 import { suppressedRules } from './suppressions';
 import type { FileKind, ImageRef, RawRef } from './types';
 
-const EXTRACTORS: Record<FileKind, (text: string) => RawRef[]> = {
-  kubernetes: extractKubernetes,
-  dockerfile: extractDockerfile,
-  'helm-values': extractHelmValues,
-  compose: extractCompose,
-  kustomize: extractKustomize,
-};
-
-export function extractRefs(text: string, kind: FileKind): RawRef[] {
-  return EXTRACTORS[kind](text);
-}
+export { extractRefs };
 
 export function classify(raw: RawRef): ImageRef {
   if (raw.templated) return { ...raw, status: 'templated', parsed: null };
@@ -39,9 +25,9 @@ export interface Analysis {
 }
 
 /** Extract and classify every image reference in `text`, with line-level suppressions attached. */
-export function analyzeText(text: string, kind: FileKind): Analysis {
+export function analyzeText(text: string, kind: FileKind, extract: (text: string, kind: FileKind) => RawRef[] = extractRefs): Analysis {
   const lines = new LineIndex(text);
-  const raws = extractRefs(text, kind).sort((a, b) => a.range.start - b.range.start);
+  const raws = extract(text, kind).sort((a, b) => a.range.start - b.range.start);
   const refs = raws.map((raw) => {
     const ref = classify(raw);
     const ignored = suppressedRules(kind, lines, raw.range.end);

@@ -57,6 +57,8 @@ export function isYamlName(path: string): boolean {
  * mapping → compose (kustomize files are found by name: kustomize itself requires it). Uses the CST only.
  */
 export function kindFromContent(text: string): FileKind | null {
+  // Cheap pre-check: block-style top-level keys start at column 0. Without such a line no parse is needed.
+  if (!/^(apiVersion|kind|services)\s*:/m.test(text) && !/^["'](apiVersion|kind|services)["']\s*:/m.test(text)) return null;
   let sawServices = false;
   try {
     for (const token of new Parser().parse(text)) {

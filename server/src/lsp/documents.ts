@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyzeText, type Analysis } from '../core/analyze';
+import { IncrementalExtractor } from '../core/incremental';
 import { referenceFindings, type Finding } from '../core/findings';
 import { detectKind } from '../core/kinds';
 import { LineIndex } from '../core/positions';
@@ -30,6 +31,9 @@ export class DocumentAnalyses {
   private readonly cache = new Map<string, DocumentAnalysis>();
   /** Chart.yaml presence per folder, looked up once (not on every keystroke). */
   private readonly chartDirs = new Map<string, boolean>();
+  /** Per document: the cached per-YAML-document extraction, and the kind once known (content sniffing is not free). */
+  private readonly extractors = new Map<string, IncrementalExtractor>();
+  private readonly kinds = new Map<string, FileKind>();
 
   constructor(private settings: () => ImageTrustSettings, private workspaceRoots: () => string[]) {}
 
@@ -62,11 +66,14 @@ export class DocumentAnalyses {
 
   forget(uri: string): void {
     this.cache.delete(uri);
+    this.extractors.delete(uri);
+    this.kinds.delete(uri);
   }
 
   invalidateAll(): void {
     this.cache.clear();
     this.chartDirs.clear();
+    this.kinds.clear();
   }
 
   analyze(uri: string, version: number, text: string): DocumentAnalysis {
@@ -76,11 +83,14 @@ export class DocumentAnalyses {
     const fsPath = fsPathOf(uri);
     const lines = new LineIndex(text);
     const path = fsPath ?? new URL(uri).pathname;
-    const kind = detectKind(path, text, {
-      hasChartYaml: this.hasChartYaml(fsPath),
-      extraGlobs: settings.files,
-      relativePath: this.relativePath(fsPath, uri),
-    });
+    const kind =
+      this.kinds.get(uri) ??
+      detectKind(path, text, {
+        hasChartYaml: this.hasChartYaml(fsPath),
+        extraGlobs: settings.files,
+        relativePath: this.relativePath(fsPath, uri),
+      });
+    if (kind) this.kinds.set(uri, kind);
     let result: DocumentAnalysis;
     if (!kind) {
       result = { uri, version, kind: null, analysis: null, findings: [], lines };
@@ -94,7 +104,9 @@ export class DocumentAnalyses {
       result = { uri, version, kind, analysis: null, findings: [finding], lines };
     } else {
       try {
-        const analysis = analyzeText(text, kind);
+        let extractor = this.extractors.get(uri);
+        if (!extractor) this.extractors.set(uri, (extractor = new IncrementalExtractor()));
+        const analysis = analyzeText(text, kind, (t, k) => extractor.extract(t, k));
         const findings = analysis.refs.flatMap((r) => referenceFindings(r, settings.severity));
         result = { uri, version, kind, analysis, findings, lines: analysis.lines };
       } catch (err) {

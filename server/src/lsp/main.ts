@@ -17,7 +17,8 @@ import { renderHover } from './hover';
 import { fileURLToPath } from 'node:url';
 import { relative } from 'node:path';
 
-const DEBOUNCE_MS = 60;
+/** Short enough to feel immediate, long enough to skip work between keystrokes of a fast typist. */
+const DEBOUNCE_MS = 40;
 
 interface InitOptions {
   settings?: Partial<ImageTrustSettings>;
