@@ -10,6 +10,9 @@ import { LineIndex } from '../core/positions';
 import type { FileKind } from '../core/types';
 import type { ImageTrustSettings } from '../protocol';
 
+/** How much of an over-limit document is looked at to tell its kind (Kubernetes files say so in their first lines). */
+const SNIFF_PREFIX_CHARS = 64 * 1024;
+
 export interface DocumentAnalysis {
   uri: string;
   version: number;
@@ -83,9 +86,12 @@ export class DocumentAnalyses {
     const fsPath = fsPathOf(uri);
     const lines = new LineIndex(text);
     const path = fsPath ?? new URL(uri).pathname;
+    const tooLarge = text.length > settings.maxFileSizeKB * 1024;
+    // Sniffing parses the YAML, so a file over the limit is sniffed by a bounded prefix only (a 50 MB YAML file of no
+    // known kind kept the server busy for 100 s before its size was even looked at).
     const kind =
       this.kinds.get(uri) ??
-      detectKind(path, text, {
+      detectKind(path, tooLarge ? text.slice(0, SNIFF_PREFIX_CHARS) : text, {
         hasChartYaml: this.hasChartYaml(fsPath),
         extraGlobs: settings.files,
         relativePath: this.relativePath(fsPath, uri),
@@ -94,7 +100,7 @@ export class DocumentAnalyses {
     let result: DocumentAnalysis;
     if (!kind) {
       result = { uri, version, kind: null, analysis: null, findings: [], lines };
-    } else if (text.length > settings.maxFileSizeKB * 1024) {
+    } else if (tooLarge) {
       const finding: Finding = {
         code: 'file-too-large',
         severity: 'information',

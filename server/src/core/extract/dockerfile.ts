@@ -8,8 +8,8 @@ import { DockerfileParser, Add, Arg, Copy, From, Onbuild, Run, Directive } from 
 import type { Dockerfile, Flag, Instruction } from 'dockerfile-ast';
 import { LineIndex } from '../positions';
 import type { OffsetRange, RawRef } from '../types';
-import { expandWord } from './dockerfile-expand';
-import type { ArgOrigin, Binding, Expansion } from './dockerfile-expand';
+import { expandWord, MAX_EXPANDED_CHARS } from './dockerfile-expand';
+import type { ArgOrigin, Binding, Expansion, ExpansionBudget } from './dockerfile-expand';
 import { isTemplated } from './templating';
 
 /** `Dockerfile`, `Containerfile`, `Dockerfile.*`, `*.Dockerfile` and the same for Containerfile, any case of the first letter. */
@@ -51,6 +51,8 @@ class DockerfileScan {
   private readonly sites = new Map<string, Site>();
   /** Lower-cased names of all stages, in order: `COPY --from` may name any stage. */
   private readonly allStageNames: Set<string>;
+  /** One copy allowance for the whole file, so chained or doubling ARGs cannot blow up memory. */
+  private readonly budget: ExpansionBudget = { remaining: MAX_EXPANDED_CHARS };
 
   constructor(private readonly text: string) {
     // The parser (via its TextDocument) breaks lines at a lone CR, LineIndex does not; turning a lone CR into LF
@@ -185,7 +187,7 @@ class DockerfileScan {
   }
 
   private expand(word: string, env: Env): Expansion {
-    return expandWord(word, this.escapeChar, (name) => env.get(name));
+    return expandWord(word, this.escapeChar, (name) => env.get(name), this.budget);
   }
 
   /** Reports a use either at the ARG default it entirely comes from, or where it is written. */
