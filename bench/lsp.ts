@@ -1,6 +1,6 @@
 // Diagnostics latency after a one-character edit in a 20,000-line manifest (target < 150 ms, debounce included),
 // and the language server's resident memory.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -17,6 +17,10 @@ function rssMiB(pid: number): number {
 
 export async function benchLsp(): Promise<void> {
   console.log('Language server');
+  const floorStart = performance.now();
+  spawnSync(process.execPath, ['-e', '']);
+  const floorMs = performance.now() - floorStart;
+  const spawnedAt = performance.now();
   const server = spawn(process.execPath, [resolve(__dirname, '..', 'dist', 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
   const conn = createProtocolConnection(new StreamMessageReader(server.stdout), new StreamMessageWriter(server.stdin));
   let onPublish: ((p: PublishDiagnosticsParams) => void) | undefined;
@@ -25,6 +29,8 @@ export async function benchLsp(): Promise<void> {
   try {
     // Offline: this measures the typing path, not registries.
     await conn.sendRequest('initialize', { processId: process.pid, rootUri: null, capabilities: {}, initializationOptions: { settings: { offline: true } } });
+    const startMs = performance.now() - spawnedAt;
+    row('start until `initialize` is answered', `${startMs.toFixed(1)} ms`, `floor: a bare node process ${floorMs.toFixed(1)} ms (${(startMs / floorMs).toFixed(2)}×)`);
     await conn.sendNotification('initialized', {});
     const rssIdle = rssMiB(server.pid!);
     const text = generateManifest(20_000);
