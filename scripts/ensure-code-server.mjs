@@ -13,8 +13,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const CODE_SERVER_VERSION = '4.139.1';
-export const NODE_MAJOR = 24;
+const CODE_SERVER_VERSION = '4.139.1';
+const NODE_MAJOR = 24;
 const MARKER = '.image-trust-tool.json';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -117,7 +117,14 @@ async function ensureCodeServer(nodeVersion) {
     throw new ToolError(`${err.message}. The build needs: apt-get install -y libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev pkg-config (see .ci/setup)`);
   }
   if (!existsSync(codeServerEntry)) throw new ToolError(`code-server installed but ${codeServerEntry} is missing`);
-  const version = (await run(node24Bin, [codeServerEntry, '--version'], { capture: true })).trim().split(/\s+/)[0];
+  // `--version` may log a line first (e.g. about its config file): take the line that starts with a version.
+  // code-server creates its config and log dirs under XDG_* on any run: keep them inside the tool dir, not in ~.
+  const xdg = path.join(codeServerDir, '.xdg');
+  const versionOutput = await run(node24Bin, [codeServerEntry, '--version'], {
+    capture: true,
+    env: { ...process.env, XDG_CONFIG_HOME: path.join(xdg, 'config'), XDG_DATA_HOME: path.join(xdg, 'data') },
+  });
+  const version = /^(\d+\.\d+\.\d+)\b/m.exec(versionOutput)?.[1] ?? versionOutput.trim();
   if (version !== CODE_SERVER_VERSION) throw new ToolError(`code-server reports version ${version}, expected ${CODE_SERVER_VERSION}`);
   writeMarker(codeServerDir, {
     codeServer: CODE_SERVER_VERSION,

@@ -21,6 +21,10 @@ export function statusText(tree: TreeResult): string {
   if (unsigned) parts.push(`${unsigned} unsigned`);
   if (untrusted) parts.push(`${untrusted} untrusted`);
   if (invalid) parts.push(`${invalid} invalid`);
+  if (tree.compareWith) {
+    const changed = tree.files.reduce((n, f) => n + f.references.filter((r) => r.changed).length, 0);
+    parts.push(tree.compareError ? `compare failed` : `${changed} changed vs ${tree.compareWith}`);
+  }
   return parts.join(' · ');
 }
 

@@ -42,7 +42,7 @@ export class TrustTreeProvider implements vscode.TreeDataProvider<TreeNode> {
   readonly onDidChangeTreeData = this.changed.event;
   problemsOnly = false;
   groupByImage = false;
-  private data: TreeResult = { files: [] };
+  private data: TreeResult = { files: [], compareWith: null };
 
   constructor(private readonly client: () => LanguageClient | undefined) {}
 
@@ -132,7 +132,8 @@ export class TrustTreeProvider implements vscode.TreeDataProvider<TreeNode> {
         item.id = node.id;
         item.iconPath = refIcon(r);
         const where = node.showFile ? `${vscode.workspace.asRelativePath(vscode.Uri.parse(r.uri))}:${r.range.start.line + 1} · ` : '';
-        item.description = `${where}${r.digest ? shortDigest(r.digest) : r.tag ? `tag ${r.tag}` : r.status}`;
+        const changed = r.changed ? `changed vs ${this.data.compareWith} · ` : '';
+        item.description = `${changed}${where}${r.digest ? shortDigest(r.digest) : r.tag ? `tag ${r.tag}` : r.status}`;
         item.tooltip = new vscode.MarkdownString([`**${r.reference}**`, r.summary, ...r.findings.map((f) => `- ${f.message}`)].join('\n\n'));
         item.contextValue = `imageTrust.ref.${r.status}`;
         item.command = {

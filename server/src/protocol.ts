@@ -15,6 +15,8 @@ export interface ImageTrustSettings {
   cacheTtlMinutes: number;
   concurrency: number;
   policyPath: string;
+  /** Git ref to compare with (e.g. "origin/main"): references the branch adds or changes are marked. Empty: off. */
+  compareWithBranch: string;
 }
 
 export const DEFAULT_SETTINGS: ImageTrustSettings = {
@@ -27,6 +29,7 @@ export const DEFAULT_SETTINGS: ImageTrustSettings = {
   cacheTtlMinutes: 10,
   concurrency: 8,
   policyPath: '.image-trust.yaml',
+  compareWithBranch: '',
 };
 
 /** Request `imageTrust/tree`: every image reference of the open/known workspace files, for the trust tree. */
@@ -55,6 +58,8 @@ export interface TreeReference {
   policy: { rule: string | null; mode: string | null; exception: string | null } | null;
   /** Short text for tooltips: the hover's first lines. */
   summary: string;
+  /** With "Compare with branch": whether the current branch adds or changes this reference; null when off. */
+  changed: boolean | null;
 }
 
 export interface TreeFile {
@@ -65,4 +70,7 @@ export interface TreeFile {
 
 export interface TreeResult {
   files: TreeFile[];
+  /** The ref compared with ("Compare with branch"), or null; `compareError` says why the comparison failed. */
+  compareWith: string | null;
+  compareError?: string;
 }

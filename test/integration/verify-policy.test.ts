@@ -10,6 +10,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadPolicyFile } from '../../server/src/core/policy-file';
 import type { RegistryClient } from '../../server/src/core/registry';
+import { runCli } from '../support/cli';
 import { buildImage, pushImage, startRegistry, type ImageLayout, type TestRegistry } from '../support/registry';
 import { cosignKeySignature, newKeyPair, podManifest, publicKeyPem, pushCosignSignatures, registrySkip, scanVerify, testRegistryClient, verifyOne, type VerifyScan } from '../support/signing';
 
@@ -300,6 +301,12 @@ describe('trust policy outcomes against a real registry', { skip }, () => {
       assert.ok(policyDiags.every((d) => d.path === 'broken.yaml'));
       assert.ok(policyDiags.some((d) => d.severity === 'error' && /signer/.test(d.message)), JSON.stringify(policyDiags));
       assert.equal(r.status, 1);
+    });
+
+    test('--policy naming a file that does not exist: usage error (exit 2), not the permissive default policy', () => {
+      const r = runCli(['scan', '--verify', 'ws/audit.yaml', '--policy', 'no-such-policy.yaml', '--cache-dir', path.join(dir, 'cache-missing')], { cwd: dir });
+      assert.equal(r.status, 2, r.stdout);
+      assert.match(r.stderr, /--policy no-such-policy\.yaml: no such file/);
     });
 
     test('--offline with an empty cache: error / verify-failed for every reference, never unsigned or verified', () => {

@@ -1,4 +1,6 @@
 // `image-trust` CLI: thin glue over the core. Exit 0: nothing at or above --fail-on; 1: there is; 2: usage/I/O error.
+import { existsSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
 import { ImageTrustError } from '../core/errors';
 import type { Severity } from '../core/findings';
 import { reportFile, type ScanReport } from '../core/report';
@@ -88,6 +90,10 @@ export async function run(argv: string[], io: { out: (s: string) => void; err: (
         io.out(`${VERSION}\n`);
         return 0;
       case 'scan': {
+        // Checked before any work: a mistyped --policy in a CI gate must not silently check nothing.
+        if (opts.verify && opts.policy !== undefined && !existsSync(resolvePath(opts.policy))) {
+          throw new ImageTrustError('USAGE', `--policy ${opts.policy}: no such file (${resolvePath(opts.policy)})`);
+        }
         const scanned = scan(opts);
         // --changed-since narrows the report before any registry work: only changed references are resolved/verified.
         const gate = opts.changedSince ? await applyChangedSince(scanned, opts.changedSince, opts.paths[0], opts.policy, process.cwd()) : undefined;

@@ -1,7 +1,9 @@
 // `scan --verify`: verify every reference's signatures and attestations under the trust policy (glue over the core).
+import { existsSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
+import { ImageTrustError } from '../core/errors';
 import { LineIndex } from '../core/positions';
-import { loadPolicyFile, POLICY_FILE } from '../core/policy-file';
+import { loadPolicyFile, policyFileDiagnostics, POLICY_FILE } from '../core/policy-file';
 import type { RegistryClient } from '../core/registry';
 import type { FileReport, ScanReport } from '../core/report';
 import type { Resolution } from '../core/resolve';
@@ -17,18 +19,24 @@ export interface VerifyOutcome {
 
 export async function addVerification(report: ScanReport, opts: CliOptions, client: RegistryClient, resolutionOf: (ref: ImageRef) => Resolution | null): Promise<VerifyOutcome> {
   const policyPath = resolvePath(opts.policy ?? POLICY_FILE);
+  // A missing default file means "no policy" (the default rule); a file named with --policy must exist, or a typo in
+  // a CI gate would silently check nothing.
+  if (opts.policy !== undefined && !existsSync(policyPath)) {
+    throw new ImageTrustError('USAGE', `--policy ${opts.policy}: no such file (${policyPath})`);
+  }
   const loaded = loadPolicyFile(policyPath);
-  if (loaded.result.diagnostics.length && loaded.text !== null) {
+  const now = new Date();
+  const policyDiagnostics = policyFileDiagnostics(loaded, now);
+  if (policyDiagnostics.length && loaded.text !== null) {
     const lines = new LineIndex(loaded.text);
     report.policy = {
       path: displayPath(policyPath),
       absPath: policyPath,
       lines,
-      findings: loaded.result.diagnostics.map((d) => ({ code: 'policy-invalid', severity: d.severity, message: `${d.path ? `${d.path}: ` : ''}${d.message}`, range: d.range })),
+      findings: policyDiagnostics.map((d) => ({ code: 'policy-invalid', severity: d.severity, message: `${d.path ? `${d.path}: ` : ''}${d.message}`, range: d.range })),
     };
   }
   const results = new Map<ImageRef, ReferenceVerification | null>();
-  const now = new Date();
   await Promise.all(
     report.files.flatMap((f: FileReport) =>
       f.refs.map(async (ref) => {

@@ -2,7 +2,7 @@
 // policy; unreadable or broken file → a broken result (fail closed), never the default policy.
 import { existsSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { defaultPolicy, loadPolicy, type PolicyLoadResult } from './policy';
+import { defaultPolicy, expiredExceptionDiagnostics, loadPolicy, type PolicyDiagnostic, type PolicyLoadResult } from './policy';
 
 export const POLICY_FILE = '.image-trust.yaml';
 
@@ -25,4 +25,10 @@ export function loadPolicyFile(path: string): LoadedPolicyFile {
     return { path, text: '', result: { policy: null, broken: true, diagnostics: [{ message, range: { start: 0, end: 0 }, severity: 'error', path: '' }], hash: '' } };
   }
   return { path, text, result: loadPolicy(text, { policyPath: path, readFile: (p) => readFileSync(p, 'utf8') }) };
+}
+
+/** Everything to show in the policy file: load problems, and exceptions that have expired by `now`. */
+export function policyFileDiagnostics(loaded: LoadedPolicyFile, now: Date): PolicyDiagnostic[] {
+  const expired = loaded.result.policy ? expiredExceptionDiagnostics(loaded.result.policy, now) : [];
+  return [...loaded.result.diagnostics, ...expired].sort((a, b) => a.range.start - b.range.start);
 }

@@ -135,7 +135,16 @@ export async function verifyReference(reader: RegistryReader, ref: ImageRef, res
       result.trust = hit.trust;
       result.cacheAgeMs = hit.ageMs;
     } else {
-      result.trust = await verifyUnderRule(reader, p.name, digest, rule, policy.trustedRoot?.json, { signal: opts.signal });
+      try {
+        result.trust = await verifyUnderRule(reader, p.name, digest, rule, policy.trustedRoot?.json, { signal: opts.signal });
+      } catch (err) {
+        // Unusable trust material (a malformed trusted root, a bad key): nothing verifies; say why, fail closed.
+        const message = `the trust material of the policy cannot be used: ${(err as Error).message}`;
+        result.policy.error = message;
+        const severity = severityForMode(rule.mode) ?? 'error';
+        result.findings = [{ code: 'verify-failed', severity, message: `Signatures of ${p.familiar} could not be checked: ${message}.`, range: ref.range }];
+        return result;
+      }
       // Errors are not cached: the next look tries again.
       if (result.trust.status !== 'error') opts.cache?.set(key, result.trust);
     }

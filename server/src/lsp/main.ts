@@ -16,6 +16,8 @@ import { PolicyState, policyPathFor } from './policyState';
 import { renderHover } from './hover';
 import { fileURLToPath } from 'node:url';
 import { relative } from 'node:path';
+import { diffWorkingTree, isReferenceChanged, referenceSite, repoRelativePath, type WorkingTreeDiff } from '../core/changes';
+import type { BranchComparison } from './tree';
 
 /** Short enough to feel immediate, long enough to skip work between keystrokes of a fast typist. */
 const DEBOUNCE_MS = 40;
@@ -37,6 +39,7 @@ const rulesDocUri = pathToFileURL(join(__dirname, '..', 'docs', 'rules.md')).toS
 const analyses = new DocumentAnalyses(() => settings, () => workspaceRoots);
 const timers = new Map<string, NodeJS.Timeout>();
 let resolutions: ResolutionService;
+let initOptions: InitOptions | undefined;
 const policy = new PolicyState(() => policyPathFor(workspaceRoots[0], settings.policyPath));
 let pins: PinCommands;
 /** Diagnostics wait for the client's settings once, so the first ones already honour them. */
@@ -51,6 +54,7 @@ connection.onInitialize((params) => {
     .filter((f) => f.uri.startsWith('file:'))
     .map((f) => decodeURIComponent(new URL(f.uri).pathname));
   const init = params.initializationOptions as InitOptions | undefined;
+  initOptions = init;
   if (init?.settings) settings = { ...DEFAULT_SETTINGS, ...init.settings };
   resolutions = new ResolutionService(
     settings,
@@ -66,7 +70,7 @@ connection.onInitialize((params) => {
   pins = new PinCommands(connection, documents, analyses, resolutions, () => workspaceRoots);
   return {
     capabilities: {
-      textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+      textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
       codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, `${CodeActionKind.Source}.pinAll.imageTrust`] },
       hoverProvider: true,
       executeCommandProvider: { commands: [PIN_REFERENCE_COMMAND, PIN_FILE_COMMAND, PIN_WORKSPACE_COMMAND, REFRESH_COMMAND, VERIFY_COMMAND] },
@@ -89,6 +93,7 @@ async function refreshSettings(): Promise<void> {
   }
   resolutions.updateSettings(settings);
   policy.reloadFromDisk();
+  void refreshBranchDiff();
   analyses.invalidateAll();
   for (const doc of documents.all()) publish(doc);
 }
@@ -241,7 +246,45 @@ connection.onExecuteCommand(async (params) => {
   }
 });
 
-connection.onRequest(TREE_REQUEST, (): TreeResult => buildTree(analyses.all(), resolutions, (uri, a) => findingsOf(uri, a)));
+// "Compare with branch": the working tree on disk against the merge base with the chosen ref (refreshed on save).
+let branchDiff: { ref: string; diff: WorkingTreeDiff | null; error?: string } | null = null;
+async function refreshBranchDiff(): Promise<void> {
+  const ref = settings.compareWithBranch.trim();
+  if (!ref || !workspaceRoots[0] || initOptions?.workspaceTrusted === false) {
+    branchDiff = null;
+    return;
+  }
+  try {
+    branchDiff = { ref, diff: await diffWorkingTree(workspaceRoots[0], ref) };
+  } catch (err) {
+    branchDiff = { ref, diff: null, error: (err as Error).message };
+  }
+  void connection.sendNotification(TREE_CHANGED_NOTIFICATION, {});
+}
+
+const branch: BranchComparison = {
+  get ref() {
+    return branchDiff?.ref ?? null;
+  },
+  get error() {
+    return branchDiff?.error;
+  },
+  changed(uri, ref, lines) {
+    const diff = branchDiff?.diff;
+    if (!diff) return null;
+    let rel: string | null = null;
+    try {
+      rel = repoRelativePath(diff.repoRoot, fileURLToPath(uri));
+    } catch {
+      return null;
+    }
+    return rel === null ? null : isReferenceChanged(diff.files.get(rel), referenceSite(ref, lines));
+  },
+};
+
+documents.onDidSave(() => void refreshBranchDiff());
+
+connection.onRequest(TREE_REQUEST, (): TreeResult => buildTree(analyses.all(), resolutions, (uri, a) => findingsOf(uri, a), branch));
 
 documents.listen(connection);
 connection.listen();

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadPolicy } from '../core/policy';
-import { loadPolicyFile, type LoadedPolicyFile } from '../core/policy-file';
+import { loadPolicyFile, policyFileDiagnostics, type LoadedPolicyFile } from '../core/policy-file';
 import { LineIndex } from '../core/positions';
 import type { Finding } from '../core/findings';
 
@@ -44,7 +44,7 @@ export class PolicyState {
     if (l.text === null) return null;
     return {
       lines: new LineIndex(l.text),
-      findings: l.result.diagnostics.map((d) => ({
+      findings: policyFileDiagnostics(l, new Date()).map((d) => ({
         code: 'policy-invalid',
         severity: d.severity,
         message: `${d.path ? `${d.path}: ` : ''}${d.message}${l.result.broken && d.severity === 'error' ? ' — nothing is reported as verified until the policy is fixed.' : ''}`,

@@ -3,10 +3,19 @@
 import type { Finding } from '../core/findings';
 import { platformLabel } from '../core/resolve';
 import type { TreeReference, TreeResult } from '../protocol';
+import type { LineIndex } from '../core/positions';
+import type { ImageRef } from '../core/types';
 import type { DocumentAnalysis } from './documents';
 import type { ResolutionService } from './resolution';
 
-export function buildTree(docs: DocumentAnalysis[], resolutions: ResolutionService, findingsOf: (uri: string, d: DocumentAnalysis) => Finding[]): TreeResult {
+export interface BranchComparison {
+  ref: string | null;
+  error?: string;
+  /** Whether the reference is added or changed on this branch (null: comparison off or unknown file). */
+  changed: (uri: string, ref: ImageRef, lines: LineIndex) => boolean | null;
+}
+
+export function buildTree(docs: DocumentAnalysis[], resolutions: ResolutionService, findingsOf: (uri: string, d: DocumentAnalysis) => Finding[], branch: BranchComparison): TreeResult {
   const files = docs
     .filter((d) => d.kind && d.analysis && d.analysis.refs.length > 0)
     .sort((a, b) => a.uri.localeCompare(b.uri))
@@ -36,10 +45,11 @@ export function buildTree(docs: DocumentAnalysis[], resolutions: ResolutionServi
             signatures: (v?.trust?.signatures ?? []).map((s) => ({ status: s.status, type: s.type, signer: s.signer ?? null, issuer: s.issuer ?? null, foundIn: s.foundIn, reason: s.reason })),
             attestations: (v?.trust?.attestations ?? []).map((a) => ({ predicateType: a.predicateType, title: a.summary?.title ?? a.predicateType, status: a.status, summary: a.summary?.summary ?? null })),
             policy: v ? { rule: v.policy.rule, mode: v.policy.mode, exception: v.policy.exception?.message ?? null } : null,
+            changed: branch.changed(d.uri, r, d.lines),
             summary: [r.status, v?.trust ? `signatures ${v.trust.status}` : null, own[0]?.message].filter(Boolean).join(' · '),
           };
         }),
       };
     });
-  return { files };
+  return { files, compareWith: branch.ref, ...(branch.error ? { compareError: branch.error } : {}) };
 }

@@ -165,8 +165,13 @@ function sendOnce(req: HttpRequest, opts: TransportOptions): Promise<HttpRespons
         armIdle();
         size += chunk.length;
         if (size > cap) {
-          // Error bodies are diagnostics only: keep what fits and stop reading.
-          if (!ok) return finish();
+          if (!ok) {
+            // Error bodies are diagnostics only: keep what fits and hang up. Merely ignoring the rest kept an endless
+            // error body streaming in forever (and the CLI process alive) after the request had been answered.
+            finish();
+            request.destroy();
+            return;
+          }
           return fail(tooLarge(host, cap));
         }
         chunks.push(chunk);
