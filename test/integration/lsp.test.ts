@@ -1,69 +1,18 @@
 // A real LSP round trip: the bundled server as a child process over stdio, driven by a JSON-RPC client.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import {
-  createProtocolConnection,
-  StreamMessageReader,
-  StreamMessageWriter,
-  type ProtocolConnection,
-  type PublishDiagnosticsParams,
-} from 'vscode-languageserver-protocol/node';
 import { REPO_ROOT } from '../support/cli';
+import { LspSession } from '../support/lsp';
 
-let server: ChildProcess;
-let conn: ProtocolConnection;
-const published: PublishDiagnosticsParams[] = [];
-const waiters: (() => void)[] = [];
-
-function nextDiagnostics(uri: string, predicate: (p: PublishDiagnosticsParams) => boolean = () => true, timeoutMs = 10_000) {
-  return new Promise<PublishDiagnosticsParams>((resolvePromise, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no diagnostics for ${uri} within ${timeoutMs} ms`)), timeoutMs);
-    const check = () => {
-      const hit = published.find((p) => p.uri === uri && predicate(p));
-      if (!hit) return false;
-      clearTimeout(timer);
-      resolvePromise(hit);
-      return true;
-    };
-    const waiter = () => {
-      if (!check()) waiters.push(waiter);
-    };
-    if (!check()) waiters.push(waiter);
-  });
-}
+let lsp: LspSession;
 
 before(async () => {
-  server = spawn(process.execPath, [resolve(REPO_ROOT, 'dist/server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
-  conn = createProtocolConnection(new StreamMessageReader(server.stdout!), new StreamMessageWriter(server.stdin!));
-  conn.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => {
-    published.push(p);
-    for (const w of waiters.splice(0)) w();
-  });
-  conn.onRequest('workspace/configuration', (params: { items: unknown[] }) => params.items.map(() => ({ severity: { 'implicit-latest': 'error' }, offline: true })));
-  conn.listen();
-  const init = await conn.sendRequest('initialize', {
-    processId: process.pid,
-    rootUri: pathToFileURL(REPO_ROOT).toString(),
-    workspaceFolders: [{ uri: pathToFileURL(REPO_ROOT).toString(), name: 'repo' }],
-    capabilities: { workspace: { configuration: true } },
-  });
-  assert.ok((init as { capabilities: object }).capabilities);
-  await conn.sendNotification('initialized', {});
+  // The client's settings: implicit-latest raised to error; offline, so no registry is asked.
+  lsp = await LspSession.start({ rootPath: REPO_ROOT, settings: { severity: { 'implicit-latest': 'error' }, offline: true } });
 });
-
-after(async () => {
-  try {
-    await conn.sendRequest('shutdown');
-    await conn.sendNotification('exit');
-  } catch {
-    /* the server may already be gone */
-  }
-  conn?.dispose();
-  server?.kill();
-});
+after(() => lsp?.stop());
 
 const DEPLOYMENT = `apiVersion: apps/v1
 kind: Deployment
@@ -80,11 +29,11 @@ spec:
         - name: pinned
           image: redis:7@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
 `;
+const uri = pathToFileURL(resolve(REPO_ROOT, 'virtual/deploy.yaml')).toString();
 
 test('opening a Deployment publishes the expected diagnostics', async () => {
-  const uri = pathToFileURL(resolve(REPO_ROOT, 'virtual/deploy.yaml')).toString();
-  await conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'yaml', version: 1, text: DEPLOYMENT } });
-  const p = await nextDiagnostics(uri, (d) => d.diagnostics.length > 0);
+  await lsp.open(uri, DEPLOYMENT);
+  const p = await lsp.diagnostics(uri, (d) => d.diagnostics.length > 0);
   const diags = p.diagnostics.map((d) => ({ code: d.code, severity: d.severity, line: d.range.start.line, start: d.range.start.character, end: d.range.end.character, source: d.source }));
   assert.deepEqual(diags, [
     { code: 'unpinned-tag', severity: 2, line: 9, start: 17, end: 27, source: 'image-trust' },
@@ -96,25 +45,22 @@ test('opening a Deployment publishes the expected diagnostics', async () => {
 });
 
 test('an incremental edit that pins the reference clears its diagnostic', async () => {
-  const uri = pathToFileURL(resolve(REPO_ROOT, 'virtual/deploy.yaml')).toString();
-  published.length = 0;
   const digest = '@sha256:abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789';
-  await conn.sendNotification('textDocument/didChange', {
+  await lsp.conn.sendNotification('textDocument/didChange', {
     textDocument: { uri, version: 2 },
     contentChanges: [{ range: { start: { line: 9, character: 27 }, end: { line: 9, character: 27 } }, text: digest }],
   });
-  const p = await nextDiagnostics(uri, (d) => d.version === 2);
+  const p = await lsp.diagnostics(uri, (d) => d.version === 2);
   assert.deepEqual(p.diagnostics.map((d) => d.code), ['implicit-latest']);
 });
 
 test('a file that is not a manifest gets no diagnostics, and closing clears them', async () => {
   const other = pathToFileURL(resolve(REPO_ROOT, 'virtual/notes.yaml')).toString();
-  await conn.sendNotification('textDocument/didOpen', { textDocument: { uri: other, languageId: 'yaml', version: 1, text: 'title: image: nginx\nimage: nginx:1\n' } });
-  const p = await nextDiagnostics(other);
+  await lsp.open(other, 'title: notes\nimage: nginx:1\n');
+  const p = await lsp.diagnostics(other);
   assert.deepEqual(p.diagnostics, []);
-  const uri = pathToFileURL(resolve(REPO_ROOT, 'virtual/deploy.yaml')).toString();
-  published.length = 0;
-  await conn.sendNotification('textDocument/didClose', { textDocument: { uri } });
-  const cleared = await nextDiagnostics(uri);
+  const count = lsp.published.length;
+  await lsp.conn.sendNotification('textDocument/didClose', { textDocument: { uri } });
+  const cleared = await lsp.diagnostics(uri, (d) => lsp.published.indexOf(d) >= count);
   assert.deepEqual(cleared.diagnostics, []);
 });

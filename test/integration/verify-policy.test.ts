@@ -4,31 +4,18 @@
 
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadPolicyFile } from '../../server/src/core/policy-file';
 import type { RegistryClient } from '../../server/src/core/registry';
 import { runCli } from '../support/cli';
-import { buildImage, pushImage, startRegistry, type ImageLayout, type TestRegistry } from '../support/registry';
+import { buildImage, freePort, pushImage, startRegistry, type ImageLayout, type TestRegistry } from '../support/registry';
 import { cosignKeySignature, newKeyPair, podManifest, publicKeyPem, pushCosignSignatures, registrySkip, scanVerify, testRegistryClient, verifyOne, type VerifyScan } from '../support/signing';
 
 const skip = registrySkip();
 const OTHER_DIGEST = `sha256:${'cd'.repeat(32)}`;
 const DAY_MS = 86_400_000;
-
-/** A port nothing listens on (bound, then released). */
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function utcDay(date: Date): string {
   return date.toISOString().slice(0, 10);
@@ -56,7 +43,7 @@ describe('trust policy outcomes against a real registry', { skip }, () => {
     dir = mkdtempSync(path.join(tmpdir(), 'image-trust-verify-policy-'));
     reg = await startRegistry();
     H = reg.host;
-    gone = `127.0.0.1:${await closedPort()}`;
+    gone = `127.0.0.1:${await freePort()}`;
     unsigned = await buildImage(path.join(dir, 'l-unsigned'), { seed: 'unsigned' });
     signed = await buildImage(path.join(dir, 'l-signed'), { seed: 'signed' });
     wrongDigest = await buildImage(path.join(dir, 'l-wrong'), { seed: 'wrong-digest' });

@@ -143,7 +143,8 @@ function registryConfig(storageDir: string, host: string, dir: string, auth: boo
   ].join('\n');
 }
 
-function freePort(): Promise<number> {
+/** A port on 127.0.0.1 nothing listens on right now (bound, then released): for servers to start, or to fail on. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.on('error', reject);
