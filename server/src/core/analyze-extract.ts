@@ -1,20 +1,27 @@
 // Extraction dispatch by file kind (kept apart from classification so incremental extraction can reuse it).
-import { extractCompose } from './extract/compose';
+import { extractComposeWithErrors } from './extract/compose';
 import { extractDockerfile } from './extract/dockerfile';
-import { extractHelmValues } from './extract/helm-values';
-import { extractKubernetes } from './extract/kubernetes';
-import { extractKustomize } from './extract/kustomize';
+import { extractHelmValuesWithErrors } from './extract/helm-values';
+import { extractKubernetesWithErrors } from './extract/kubernetes';
+import { extractKustomizeWithErrors } from './extract/kustomize';
+import type { YamlExtraction } from './extract/yaml-util';
 import type { FileKind, RawRef } from './types';
 
-const EXTRACTORS: Record<FileKind, (text: string) => RawRef[]> = {
-  kubernetes: extractKubernetes,
-  dockerfile: extractDockerfile,
-  'helm-values': extractHelmValues,
-  compose: extractCompose,
-  kustomize: extractKustomize,
+/** References found, plus the problems (YAML documents that could not be read) that may hide more. */
+export type Extraction = YamlExtraction;
+
+const EXTRACTORS: Record<FileKind, (text: string) => Extraction> = {
+  kubernetes: extractKubernetesWithErrors,
+  dockerfile: (text) => ({ refs: extractDockerfile(text), errors: [] }),
+  'helm-values': extractHelmValuesWithErrors,
+  compose: extractComposeWithErrors,
+  kustomize: extractKustomizeWithErrors,
 };
 
-export function extractRefs(text: string, kind: FileKind): RawRef[] {
+export function extractWithProblems(text: string, kind: FileKind): Extraction {
   return EXTRACTORS[kind](text);
 }
 
+export function extractRefs(text: string, kind: FileKind): RawRef[] {
+  return EXTRACTORS[kind](text).refs;
+}

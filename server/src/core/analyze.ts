@@ -1,5 +1,5 @@
 // The one entry point from text to classified image references: extract by kind, then classify each reference.
-import { extractRefs } from './analyze-extract';
+import { extractRefs, extractWithProblems, type Extraction } from './analyze-extract';
 import { LineIndex } from './positions';
 import { InvalidReferenceError, parseReference } from './reference';
 import { suppressedRules } from './suppressions';
@@ -22,16 +22,19 @@ export interface Analysis {
   kind: FileKind;
   refs: ImageRef[];
   lines: LineIndex;
+  /** YAML documents that could not be read: references in them are not checked (never silently). */
+  problems: Extraction['errors'];
 }
 
 /** Extract and classify every image reference in `text`, with line-level suppressions attached. */
-export function analyzeText(text: string, kind: FileKind, extract: (text: string, kind: FileKind) => RawRef[] = extractRefs): Analysis {
+export function analyzeText(text: string, kind: FileKind, extract: (text: string, kind: FileKind) => Extraction = extractWithProblems): Analysis {
   const lines = new LineIndex(text);
-  const raws = extract(text, kind).sort((a, b) => a.range.start - b.range.start);
+  const extraction = extract(text, kind);
+  const raws = extraction.refs.sort((a, b) => a.range.start - b.range.start);
   const refs = raws.map((raw) => {
     const ref = classify(raw);
     const ignored = suppressedRules(kind, lines, raw.range.end);
     return ignored ? { ...ref, ignored } : ref;
   });
-  return { kind, refs, lines };
+  return { kind, refs, lines, problems: extraction.errors };
 }

@@ -39,6 +39,12 @@ export const RULES: Record<string, RuleInfo> = {
     defaultSeverity: 'error',
     help: 'The text is not a valid image reference; the container runtime would refuse it. The message says which part is wrong.',
   },
+  'unreadable-yaml': {
+    id: 'unreadable-yaml',
+    title: 'YAML document could not be read',
+    defaultSeverity: 'warning',
+    help: 'A YAML document in this file could not be parsed, so image references in it are not checked. Tools such as kubectl may still accept it: fix the syntax so nothing hides there.',
+  },
   'tag-moved': {
     id: 'tag-moved',
     title: 'Tag moved under a pinned digest',
@@ -104,4 +110,16 @@ export function referenceFindings(ref: ImageRef, overrides: SeverityOverrides = 
       break;
   }
   return out;
+}
+
+/** A YAML document that could not be read hides whatever it holds: say so instead of passing silently. */
+export function problemFindings(problems: { message: string; range: OffsetRange }[], overrides: SeverityOverrides = {}): Finding[] {
+  const setting = overrides['unreadable-yaml'] ?? RULES['unreadable-yaml'].defaultSeverity;
+  if (setting === 'off') return [];
+  return problems.map((p) => ({
+    code: 'unreadable-yaml',
+    severity: setting,
+    message: `Image Trust could not read this YAML document (${p.message}); image references in it are not checked.`,
+    range: p.range,
+  }));
 }

@@ -2,7 +2,7 @@
 // document's references are cached by the document's text, so an edit re-parses only the document it touched.
 // Cutting is exact per the YAML spec: a line starting with `---` or `...` followed by a space or line end is always a
 // document marker (c-forbidden): it ends any block or flow scalar, so it never occurs inside a value.
-import { extractRefs } from './analyze-extract';
+import { extractWithProblems, type Extraction } from './analyze-extract';
 import type { FileKind, OffsetRange, PinSite, RawRef } from './types';
 
 const MAX_CACHED_DOCUMENTS = 20_000;
@@ -42,21 +42,21 @@ export function documentStarts(text: string): number[] | null {
 }
 
 export class IncrementalExtractor {
-  private cache = new Map<string, RawRef[]>();
+  private cache = new Map<string, Extraction>();
 
-  extract(text: string, kind: FileKind): RawRef[] {
-    if (kind === 'dockerfile') return extractRefs(text, kind);
+  extract(text: string, kind: FileKind): Extraction {
+    if (kind === 'dockerfile') return extractWithProblems(text, kind);
     const starts = documentStarts(text);
-    if (!starts || starts.length < 3) return extractRefs(text, kind);
-    const next = new Map<string, RawRef[]>();
-    const out: RawRef[] = [];
+    if (!starts || starts.length < 3) return extractWithProblems(text, kind);
+    const next = new Map<string, Extraction>();
+    const out: Extraction = { refs: [], errors: [] };
     for (let i = 0; i < starts.length; i++) {
       const start = starts[i];
       const chunk = text.slice(start, i + 1 < starts.length ? starts[i + 1] : text.length);
-      let refs = next.get(chunk) ?? this.cache.get(chunk);
-      if (!refs) refs = extractRefs(chunk, kind);
-      if (next.size < MAX_CACHED_DOCUMENTS) next.set(chunk, refs);
-      for (const r of refs) out.push(shiftRef(r, start));
+      const found = next.get(chunk) ?? this.cache.get(chunk) ?? extractWithProblems(chunk, kind);
+      if (next.size < MAX_CACHED_DOCUMENTS) next.set(chunk, found);
+      for (const r of found.refs) out.refs.push(shiftRef(r, start));
+      for (const e of found.errors) out.errors.push({ message: e.message, range: shiftRange(e.range, start) });
     }
     // Keep only the documents of the current version: memory stays proportional to one version of the file.
     this.cache = next;

@@ -1,6 +1,6 @@
 // A scan report: every file's references and findings, shared by the CLI formats (and later the tree view).
 import { analyzeText } from './analyze';
-import { referenceFindings, type Finding, type SeverityOverrides } from './findings';
+import { problemFindings, referenceFindings, type Finding, type SeverityOverrides } from './findings';
 import type { LineIndex } from './positions';
 import type { FileKind, ImageRef } from './types';
 
@@ -35,8 +35,8 @@ export interface ScanReport {
 }
 
 export function reportFile(path: string, absPath: string, text: string, kind: FileKind, overrides: SeverityOverrides = {}): FileReport {
-  const { refs, lines } = analyzeText(text, kind);
-  const findings = refs.flatMap((r) => referenceFindings(r, overrides));
+  const { refs, lines, problems } = analyzeText(text, kind);
+  const findings = [...refs.flatMap((r) => referenceFindings(r, overrides)), ...problemFindings(problems, overrides)].sort((a, b) => a.range.start - b.range.start);
   return { path, absPath, kind, refs, findings, lines };
 }
 

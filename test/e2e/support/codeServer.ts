@@ -116,7 +116,6 @@ export async function startCodeServer(options: { workspace: string; settings?: R
         '--disable-update-check',
         '--disable-workspace-trust',
         '--disable-getting-started-override',
-        '--ignore-last-opened',
         options.workspace,
       ], { cwd: root, env });
       const url = `http://127.0.0.1:${port}`;

@@ -30,6 +30,8 @@ export async function launchBrowser(): Promise<Browser> {
   try {
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
+      // Chromium writes crash-report and dconf state under HOME/XDG dirs even with its own profile: keep it in there.
+      env: { ...process.env, HOME: profile, XDG_CONFIG_HOME: path.join(profile, '.config'), XDG_CACHE_HOME: path.join(profile, '.cache') },
       headless: true,
       args: CHROMIUM_ARGS,
       viewport: { width: 1280, height: 800 },
@@ -71,6 +73,8 @@ function plain(text: string): string {
 
 export class Workbench {
   private shot = 0;
+  /** The screenshot the last successful `step` saved. */
+  lastScreenshot = '';
   constructor(readonly page: Page) {}
 
   async open(url: string): Promise<void> {
@@ -101,7 +105,7 @@ export class Workbench {
       const message = err instanceof Error ? err.message : String(err);
       throw Object.assign(new Error(`step "${name}" failed: ${message}\nscreenshot: ${file}`), { cause: err });
     }
-    await this.screenshot(name);
+    this.lastScreenshot = await this.screenshot(name);
     return result;
   }
 
@@ -115,8 +119,21 @@ export class Workbench {
     return this.page.locator('.quick-input-widget');
   }
 
-  private async quickInputRow(text: string): Promise<Locator> {
-    const row = this.quickInput.locator('.monaco-list-row', { hasText: text }).first();
+  /**
+   * Types into the quick input once it is open. `fill` targets the input element itself: should the shortcut not
+   * have opened it, nothing is typed into the editor behind it.
+   */
+  private async fillQuickInput(text: string): Promise<void> {
+    const input = this.quickInput.locator('input');
+    await input.waitFor({ state: 'visible', timeout: 5_000 });
+    await input.fill(text);
+  }
+
+  /** The first row that shows `text` (with `exact`, a row whose label is exactly `text`, not just starts with it). */
+  private async quickInputRow(text: string, exact = false): Promise<Locator> {
+    const row = (exact
+      ? this.quickInput.locator('.monaco-list-row').filter({ has: this.page.getByText(text, { exact: true }) })
+      : this.quickInput.locator('.monaco-list-row', { hasText: text })).first();
     await row.waitFor({ state: 'visible', timeout: 10_000 });
     return row;
   }
@@ -125,9 +142,8 @@ export class Workbench {
   async runCommand(title: string): Promise<void> {
     await retry(`running "${title}" from the command palette`, 3, async () => {
       await this.page.keyboard.press('F1');
-      await this.quickInput.locator('input').waitFor({ state: 'visible' });
-      await this.page.keyboard.type(title, { delay: 5 });
-      const row = await this.quickInputRow(title).catch(() => {
+      await this.fillQuickInput(`>${title}`);
+      const row = await this.quickInputRow(title, true).catch(() => {
         throw new Error(`no palette entry "${title}" (is the command contributed in package.json?)`);
       });
       await row.click();
@@ -140,9 +156,8 @@ export class Workbench {
     const base = path.basename(relPath);
     await retry(`opening ${relPath}`, 3, async () => {
       await this.page.keyboard.press('Control+P');
-      await this.quickInput.locator('input').waitFor({ state: 'visible' });
-      await this.page.keyboard.type(relPath, { delay: 5 });
-      (await this.quickInputRow(base)).click();
+      await this.fillQuickInput(relPath);
+      await (await this.quickInputRow(base)).click();
       await this.page.locator('.tabs-container .tab.active', { hasText: base }).waitFor({ state: 'visible', timeout: 10_000 });
       await this.activeEditor.locator('.view-lines').waitFor({ state: 'visible' });
     }, () => this.pressEscape(2));
@@ -151,11 +166,13 @@ export class Workbench {
   /** Moves the cursor with Go to Line/Column (Ctrl+G); line and column are 1-based. */
   async goTo(line: number, column: number): Promise<void> {
     await retry(`going to ${line}:${column}`, 3, async () => {
-      await this.activeEditor.locator('.view-lines').click({ position: { x: 5, y: 5 } });
+      // Close any hover or menu, then focus the editor (View: Focus First Editor Group) without clicking into it:
+      // a click could land on a widget lying over the text.
+      await this.pressEscape(2);
+      await this.page.keyboard.press('Control+1');
       await this.page.keyboard.press('Control+G');
-      await this.quickInput.locator('input').waitFor({ state: 'visible' });
-      await this.page.keyboard.type(`${line}:${column}`);
-      await this.page.keyboard.press('Enter');
+      await this.fillQuickInput(`:${line}:${column}`);
+      await this.quickInput.locator('input').press('Enter');
       await this.quickInput.waitFor({ state: 'hidden', timeout: 5_000 });
       const status = await this.page.locator('#status\\.editor\\.selection').innerText({ timeout: 5_000 });
       if (!status.includes(`Ln ${line}, Col ${column}`)) throw new Error(`cursor is at "${status}"`);
@@ -168,8 +185,18 @@ export class Workbench {
     return this.page.locator('.editor-group-container.active .editor-instance .monaco-editor').first();
   }
 
-  /** The visible text of the active editor (small files fit on screen). */
+  /**
+   * The text of the active editor as rendered. Monaco renders only the visible lines: scroll to the top first with
+   * the mouse wheel over the gutter (moving neither the cursor nor the focus); the test files fit on screen.
+   */
   async editorText(): Promise<string> {
+    const gutter = this.activeEditor.locator('.margin');
+    const box = await gutter.boundingBox();
+    if (box) {
+      await this.page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      await this.page.mouse.wheel(0, -5_000);
+      await delay(100);
+    }
     return plain(await this.activeEditor.locator('.view-lines').innerText());
   }
 
@@ -208,8 +235,8 @@ export class Workbench {
    * Opens the quick fix menu at the cursor (Ctrl+.) and picks the first item whose text includes `title`; retried
    * while the item is not offered yet (e.g. the digest is still being resolved). Returns the item's text.
    */
-  async applyQuickFix(title: string, timeoutMs = 45_000): Promise<string> {
-    const menu = this.page.locator('.action-widget');
+  async applyQuickFix(title: string, onMenu?: () => Promise<void>, timeoutMs = 45_000): Promise<string> {
+    const menu = this.page.locator('.action-widget:visible');
     let offered = '';
     try {
       return await waitFor(`a quick fix "${title}…"`, async () => {
@@ -223,6 +250,8 @@ export class Workbench {
           return undefined;
         }
         const text = plain(await item.innerText());
+        await item.hover();
+        await onMenu?.();
         await item.click();
         await menu.waitFor({ state: 'hidden', timeout: 5_000 });
         return text;

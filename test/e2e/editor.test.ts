@@ -1,0 +1,205 @@
+// End to end in a real VS Code (code-server) driven from Chromium: what a user sees and does with Image Trust on a
+// workspace whose images live in a real local registry. Steps run in order and share the editor; each saves a
+// screenshot under test-results/e2e/ (IMAGE_TRUST_UPDATE_SCREENSHOTS=1 also refreshes the ones in docs/images/).
+//
+// Needs: `node scripts/ensure-code-server.mjs` (code-server + Node 24 in .tools/), Debian's chromium, and the
+// registry test bed (docker-registry, skopeo). Missing → skipped locally with the reason, a failure when CI=true.
+import assert from 'node:assert/strict';
+import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { REPO_ROOT } from '../support/cli';
+import { startRegistry, type TestRegistry } from '../support/registry';
+import { startCodeServer, type CodeServer } from './support/codeServer';
+import { createDemoWorkspace, type DemoWorkspace } from './support/demoWorkspace';
+import { assertPrerequisites, e2eMissingReason, skipUnlessCI } from './support/prerequisites';
+import { launchBrowser, SCREENSHOT_DIR, Workbench, type Browser } from './support/workbench';
+
+const missing = e2eMissingReason();
+const STEP_TIMEOUT_MS = 120_000;
+const DOC_SCREENSHOTS: Record<string, string> = {
+  problems: 'e2e-problems.png',
+  'quick-fix-menu': 'e2e-quick-fix.png',
+  hover: 'e2e-hover.png',
+  'trust-view': 'e2e-trust-view.png',
+};
+const DOC_SCREENSHOT_MAX_BYTES = 300 * 1024;
+
+/** `name:tag@sha256:…` as the pin quick fix writes it (it keeps the tag). */
+function pinned(ws: DemoWorkspace, repoTag: string): string {
+  const img = ws.image(repoTag);
+  return `${img.reference}@${img.digest}`;
+}
+
+describe('Image Trust in a real VS Code (code-server + Chromium)', { ...skipUnlessCI(missing), timeout: 10 * 60_000 }, () => {
+  let registry: TestRegistry | undefined;
+  let ws: DemoWorkspace | undefined;
+  let server: CodeServer | undefined;
+  let browser: Browser | undefined;
+  let wb: Workbench;
+  let failed = false;
+  const docShots = new Map<string, string>();
+
+  /** A step whose screenshot may become a documentation image. */
+  async function docStep<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const result = await wb.step(name, fn);
+    docShots.set(name, wb.lastScreenshot);
+    return result;
+  }
+
+  function track<T>(fn: () => Promise<T>): () => Promise<T> {
+    return async () => {
+      try {
+        return await fn();
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+    };
+  }
+
+  before(async () => {
+    assertPrerequisites(missing);
+    registry = await startRegistry();
+    ws = await createDemoWorkspace(registry);
+    server = await startCodeServer({ workspace: ws.dir });
+    browser = await launchBrowser();
+    wb = new Workbench(browser.page);
+    await wb.step('workbench', () => wb.open(server!.folderUrl));
+  }, { timeout: 4 * 60_000 });
+
+  after(async () => {
+    if (failed && server) await server.keepLogs(path.join(SCREENSHOT_DIR, 'code-server-logs')).catch(() => {});
+    await browser?.close();
+    await server?.stop();
+    await ws?.remove();
+    await registry?.stop();
+    if (!failed && process.env.IMAGE_TRUST_UPDATE_SCREENSHOTS === '1') await updateDocScreenshots(docShots);
+  });
+
+  it('lists the tag-only references in the Problems panel', { timeout: STEP_TIMEOUT_MS }, track(async () => {
+    await wb.openFile('deploy/web.yaml');
+    const rows = await docStep('problems', () =>
+      wb.problems('both images of deploy/web.yaml flagged as "pinned only by the tag"', (rows) =>
+        ['demo/web', 'demo/api'].every((name) => rows.some((r) => r.includes(name) && r.includes('pinned only by the tag')))),
+    );
+    assert.ok(rows.some((r) => r.includes('web.yaml')), `Problems groups the findings under web.yaml: ${rows.join(' | ')}`);
+    // The digest is not in the file yet, so nothing may claim it is pinned.
+    assert.ok(!rows.some((r) => r.includes('demo/web') && r.includes('sha256:')), rows.join(' | '));
+  }));
+
+  it('counts the references in the status bar before pinning', { timeout: STEP_TIMEOUT_MS }, track(async () => {
+    const text = await wb.step('status-before', () => wb.statusBarItem(/\b0 pinned · 2 tags\b/));
+    assert.match(text, /\b0 pinned · 2 tags\b/);
+  }));
+
+  it('shows an Image Trust hover on a reference', { timeout: STEP_TIMEOUT_MS }, track(async () => {
+    const { line, column } = ws!.positionOf('demo/web:1.0');
+    await wb.goTo(line, column);
+    const web = ws!.image('demo/web:1.0');
+    const digestShown = web.digest.slice(0, 'sha256:'.length + 12);
+    // The extension's own hover, not just the diagnostic's: it shows the digest the registry serves for the tag.
+    const text = await docStep('hover', () => wb.hoverText(digestShown));
+    assert.ok(text.includes(web.reference), `the hover names the image: ${text}`);
+    assert.match(text, /not pinned/i, `the hover says the reference is not pinned: ${text}`);
+    // The pushed image has no signature: the hover must say so, never claim it verified.
+    assert.match(text, /unsigned|no signatures/i, `the hover reports the missing signature: ${text}`);
+    await wb.pressEscape();
+  }));
+
+  it('pins one reference with the quick fix (Ctrl+.)', { timeout: STEP_TIMEOUT_MS }, track(async () => {
+    const { line, column } = ws!.positionOf('demo/web:1.0');
+    await wb.goTo(line, column);
+    const digest = ws!.image('demo/web:1.0').digest;
+    const picked = await wb.step('quick-fix', () =>
+      wb.applyQuickFix('Pin to sha256:', async () => {
+        docShots.set('quick-fix-menu', await wb.screenshot('quick-fix-menu'));
+      }),
+    );
+    assert.ok(digest.startsWith(picked.match(/sha256:[0-9a-f]+/)?.[0] ?? '<none>'), `the quick fix names the registry's digest ${digest}: "${picked}"`);
+    assert.match(picked, /keeps tag 1\.0/);
+    const text = await wb.step('pinned-one', () =>
+      wb.waitForEditorText(`demo/web pinned to ${digest}`, (t) => t.includes(pinned(ws!, 'demo/web:1.0'))),
+    );
+    const api = ws!.image('demo/api:2.0').reference;
+    assert.ok(text.includes(api) && !text.includes(`${api}@`), `the other reference is left alone:\n${text}`);
+    await wb.problems('the demo/web finding gone, demo/api still listed', (rows) =>
+      rows.some((r) => r.includes('demo/api')) && !rows.some((r) => r.includes('demo/web') && r.includes('pinned only by the tag')));
+  }));
+
+  it('pins every image of one file with "Image Trust: Pin All Images in This File"', { timeout: STEP_TIMEOUT_MS }, track(async () => {
+    await wb.openFile('compose.yaml');
+    // VS Code gives compose files the language id `dockercompose`, not `yaml`: the extension must select it too.
+    await wb.problems('compose.yaml findings listed (language id dockercompose)', (rows) => rows.some((r) => r.includes('demo/worker')));
+    await wb.runCommand('Image Trust: Pin All Images in This File');
+    await wb.step('pinned-file', () =>
+      wb.waitForEditorText('both compose.yaml images pinned', (t) =>
+        t.includes(pinned(ws!, 'demo/cache:7.2')) && t.includes(pinned(ws!, 'demo/worker:1.4'))));
+    // Only this file: deploy/web.yaml still has its tag-only api image.
+    await wb.problems('demo/api (another file) still flagged', (rows) =>
+      rows.some((r) => r.includes('demo/api') && r.includes('pinned only by the tag')));
+  }));
+
+  it('pins the rest with "Image Trust: Pin All Images in Workspace", files on disk included', { timeout: STEP_TIMEOUT_MS }, track(async () => {
+    await wb.openFile('deploy/web.yaml');
+    await wb.runCommand('Image Trust: Pin All Images in Workspace');
+    await wb.step('pinned-workspace', () =>
+      wb.waitForEditorText('both deploy/web.yaml images pinned', (t) =>
+        t.includes(pinned(ws!, 'demo/web:1.0')) && t.includes(pinned(ws!, 'demo/api:2.0'))));
+    await wb.problems('no "pinned only by the tag" finding left', (rows) => !rows.some((r) => r.includes('pinned only by the tag')), 30_000);
+    // The Dockerfile was never opened: the edit reached it anyway; save everything and read the files back.
+    await wb.step('saved', () => wb.runCommand('File: Save All'));
+    const onDisk = async (file: string) => readFile(path.join(ws!.dir, file), 'utf8');
+    await waitForFileToInclude(path.join(ws!.dir, 'Dockerfile'), pinned(ws!, 'demo/base:3.1'));
+    for (const img of ws!.images) {
+      const text = await onDisk(img.file);
+      assert.ok(text.includes(pinned(ws!, img.repoTag)), `${img.file} pins ${img.repoTag} to ${img.digest}:\n${text}`);
+    }
+    // Nothing else changed: the files are the originals with "@<digest>" inserted after each reference.
+    for (const file of new Set(ws!.images.map((i) => i.file))) {
+      let expected = ws!.text(file);
+      for (const img of ws!.images.filter((i) => i.file === file)) expected = expected.replace(img.reference, pinned(ws!, img.repoTag));
+      assert.equal(await onDisk(file), expected, `${file} differs from the original only by the pins`);
+    }
+  }));
+
+  it('shows the images in the Image Trust view (activity bar)', { timeout: STEP_TIMEOUT_MS }, track(async () => {
+    const web = ws!.image('demo/web:1.0');
+    const rows = await docStep('trust-view', () =>
+      wb.openView('Image Trust', 'demo/web listed with its digest', (rows) =>
+        rows.some((r) => r.includes('demo/web') && r.includes(web.digest.slice(0, 19)))));
+    assert.ok(rows.some((r) => r.includes('web.yaml')), `the view groups images by file: ${rows.join(' | ')}`);
+    assert.ok(rows.some((r) => r.includes('demo/api')), `the view lists demo/api: ${rows.join(' | ')}`);
+  }));
+
+  it('counts the pinned references in the status bar', { timeout: STEP_TIMEOUT_MS }, track(async () => {
+    // The status bar counts open documents: open the Dockerfile too, so all five references count.
+    await wb.openFile('Dockerfile');
+    const text = await wb.step('status-after', () => wb.statusBarItem(/\b5 pinned · 0 tags\b/));
+    assert.doesNotMatch(text, /\bverified\b/i, 'no image here is signed: nothing may claim verification');
+  }));
+});
+
+/** Saving is asynchronous: wait (bounded) until `file` on disk holds `needle`. */
+async function waitForFileToInclude(file: string, needle: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = await readFile(file, 'utf8');
+    if (text.includes(needle)) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${file} to contain ${needle}; it reads:\n${text}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Copies the chosen screenshots to docs/images/, refusing any that would bloat the repository. */
+async function updateDocScreenshots(shots: Map<string, string>): Promise<void> {
+  const dir = path.join(REPO_ROOT, 'docs', 'images');
+  await mkdir(dir, { recursive: true });
+  for (const [name, file] of shots) {
+    const target = DOC_SCREENSHOTS[name];
+    if (!target) continue;
+    const { size } = await stat(file);
+    if (size > DOC_SCREENSHOT_MAX_BYTES) throw new Error(`${file} is ${Math.round(size / 1024)} KB, over the ${DOC_SCREENSHOT_MAX_BYTES / 1024} KB limit for docs/images`);
+    await copyFile(file, path.join(dir, target));
+  }
+}
