@@ -2,6 +2,7 @@
 // Shows what is known at once; background resolution/verification fill it in on the next hover.
 import type { Finding } from '../core/findings';
 import { platformLabel, type Resolution } from '../core/resolve';
+import { familiarName } from '../core/reference';
 import type { ImageRef } from '../core/types';
 import type { ReferenceVerification } from '../core/verification';
 
@@ -80,7 +81,10 @@ export function renderHover(i: HoverInput): string {
   const { ref, resolution: r, verification: v } = i;
   const lines = [headline(i), digestLine(i), signatureLine(i)].filter(Boolean).map((l) => `${l}  `);
   const details: string[] = [];
-  if (ref.parsed) details.push(`**Image** ${code(ref.parsed.name)}${ref.parsed.familiar !== ref.parsed.name ? ` (${code(ref.parsed.familiar)})` : ''}`);
+  if (ref.parsed) {
+    const short = familiarName(ref.parsed.name);
+    details.push(`**Image** ${code(ref.parsed.name)}${short !== ref.parsed.name ? ` (${code(short)})` : ''}`);
+  }
   if (ref.context) details.push(`**Found in** ${ref.context}`);
   if (r?.platforms.length) {
     details.push(`**Platforms** (tag is a multi-platform index):`);
