@@ -69,7 +69,20 @@ export const RULES: Record<string, RuleInfo> = {
     defaultSeverity: 'information',
     help: 'The digest names one platform\'s manifest while the tag is a multi-platform index: the pin runs only on that platform.',
   },
+  // Trust policy rules: the severity follows the mode of the matching policy rule (enforce → error, audit → warning).
+  unsigned: policyRule('unsigned', 'No signature found for the image digest', 'The policy requires a signature, and none exists for this digest (cosign tags and OCI referrers were searched). Sign the image, or add an exception with an owner and an expiry.'),
+  'untrusted-signer': policyRule('untrusted-signer', 'Signed, but not by a signer the policy trusts', 'Signatures exist, but none verifies with a key or identity the policy lists. Check who signed it; add the signer to the policy only if you trust it.'),
+  'invalid-signature': policyRule('invalid-signature', 'A signature is invalid', 'A signature names another digest, its payload was tampered with, or its certificate or transparency-log proof does not hold. Do not deploy this image until you know why.'),
+  'missing-attestation': policyRule('missing-attestation', 'A required attestation is missing or not verified', 'The policy requires an attestation (e.g. SLSA provenance) signed by a trusted signer for this image; none verified.'),
+  'verify-failed': policyRule('verify-failed', 'Signatures could not be checked', 'The registry could not be asked (offline, unauthorized, unreachable) or the trust material is unusable. "Could not look" is never "unsigned": under an enforce rule this fails.'),
+  'exception-expired': policyRule('exception-expired', 'A policy exception has expired', 'The exception that covered this image expired; renew it (with its owner) or fix the image.'),
+  'tag-not-allowed': policyRule('tag-not-allowed', 'The policy requires a digest for this image', 'The matching policy rule has requireDigest: pin the reference to its digest.'),
+  'policy-invalid': policyRule('policy-invalid', 'The trust policy has a problem', 'The trust policy file has an error: nothing is reported verified under a broken policy until it is fixed.'),
 };
+
+function policyRule(id: string, title: string, help: string): RuleInfo {
+  return { id, title, defaultSeverity: 'warning', help: `${help} Severity follows the policy rule's mode (enforce → error, audit → warning). See docs/policy.md.` };
+}
 
 export interface Finding {
   code: string;

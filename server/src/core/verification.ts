@@ -2,7 +2,6 @@
 // is "verified" unless a trusted signer's signature over exactly that digest verified; a broken policy verifies
 // nothing; "could not look" is an error, never "unsigned".
 import type { Finding, Severity } from './findings';
-import { RULES } from './findings';
 import { findException, matchRule, severityForMode, type ExceptionInfo, type PolicyLoadResult, type ResolvedRule, type ResolvedSigner } from './policy';
 import type { RegistryReader } from './registry/types';
 import type { Resolution } from './resolve';
@@ -11,25 +10,6 @@ import { discoverSignatures, prepareTrust, type DigestTrust, type DiscoveryResul
 import { verifyDiscovered } from './trust';
 import { aggregateTrust, type AttestationResult } from './trust/status';
 import type { ImageRef } from './types';
-
-export const TRUST_RULES = {
-  unsigned: 'No signature found for the image digest',
-  'untrusted-signer': 'Signed, but not by a signer the policy trusts',
-  'invalid-signature': 'A signature is invalid (wrong digest, tampered payload, bad certificate or log proof)',
-  'missing-attestation': 'A required attestation is missing or not verified',
-  'verify-failed': 'Signatures could not be checked (registry error, offline)',
-  'exception-expired': 'A policy exception for this image has expired',
-  'tag-not-allowed': 'The policy requires a digest for this image',
-} as const;
-
-for (const [id, title] of Object.entries(TRUST_RULES)) {
-  RULES[id] ??= {
-    id,
-    title,
-    defaultSeverity: 'warning',
-    help: `${title}. The severity follows the mode of the policy rule that matched (enforce → error, audit → warning). See docs/policy.md.`,
-  };
-}
 
 export interface PolicyOutcome {
   /** Rule name (`default` for the built-in one); null under a broken policy. */
