@@ -22,6 +22,8 @@ const DOC_SCREENSHOTS: Record<string, string> = {
   'quick-fix-menu': 'e2e-quick-fix.png',
   hover: 'e2e-hover.png',
   'trust-view': 'e2e-trust-view.png',
+  'verified-hover': 'e2e-verified-hover.png',
+  'verified-tree': 'e2e-verified-tree.png',
 };
 const DOC_SCREENSHOT_MAX_BYTES = 300 * 1024;
 
@@ -79,13 +81,19 @@ describe('Image Trust in a real VS Code (code-server + Chromium)', { ...skipUnle
 
   it('lists the tag-only references in the Problems panel', { timeout: STEP_TIMEOUT_MS }, track(async () => {
     await wb.openFile('deploy/web.yaml');
+    // Both findings per image: the tag (found offline) and, once the registry answered, the missing signature the
+    // workspace policy asks for.
+    const flagged = (rows: string[], name: string, finding: string) => rows.some((r) => r.includes(name) && r.includes(finding));
     const rows = await docStep('problems', () =>
-      wb.problems('both images of deploy/web.yaml flagged as "pinned only by the tag"', (rows) =>
-        ['demo/web', 'demo/api'].every((name) => rows.some((r) => r.includes(name) && r.includes('pinned only by the tag')))),
+      wb.problems('both images of deploy/web.yaml flagged as "pinned only by the tag" and "has no signature"', (rows) =>
+        ['demo/web', 'demo/api'].every((name) => flagged(rows, name, 'pinned only by the tag') && flagged(rows, name, 'has no signature'))),
     );
     assert.ok(rows.some((r) => r.includes('web.yaml')), `Problems groups the findings under web.yaml: ${rows.join(' | ')}`);
-    // The digest is not in the file yet, so nothing may claim it is pinned.
-    assert.ok(!rows.some((r) => r.includes('demo/web') && r.includes('sha256:')), rows.join(' | '));
+    assert.ok(rows.some((r) => r.includes('demo/web') && r.includes('has no signature') && r.includes('policy rule "demo-release"')), `the missing signature is reported under the workspace policy: ${rows.join(' | ')}`);
+    // The digest is not in the file yet, so nothing may claim it is pinned (the signature finding names the digest
+    // the tag points to now, never as a pin).
+    const web = ws!.image('demo/web:1.0');
+    assert.ok(!rows.some((r) => r.includes(`${web.reference}@`)), rows.join(' | '));
   }));
 
   it('counts the references in the status bar before pinning', { timeout: STEP_TIMEOUT_MS }, track(async () => {
@@ -175,8 +183,60 @@ describe('Image Trust in a real VS Code (code-server + Chromium)', { ...skipUnle
   it('counts the pinned references in the status bar', { timeout: STEP_TIMEOUT_MS }, track(async () => {
     // The status bar counts open documents: open the Dockerfile too, so all five references count.
     await wb.openFile('Dockerfile');
-    const text = await wb.step('status-after', () => wb.statusBarItem(/\b5 pinned · 0 tags\b/));
+    // The workspace policy wants a release-key signature on demo/**: all five are pinned now, none is signed.
+    const text = await wb.step('status-after', () => wb.statusBarItem(/\b5 pinned · 0 tags · 5 unsigned\b/));
     assert.doesNotMatch(text, /\bverified\b/i, 'no image here is signed: nothing may claim verification');
+  }));
+
+  it('shows a signed image pinned by digest as "pinned and verified" in the hover', { timeout: STEP_TIMEOUT_MS }, track(async () => {
+    const signed = ws!.signed;
+    await wb.openFile(signed.file);
+    const { line, column } = ws!.positionOf(signed.repoTag);
+    await wb.goTo(line, column);
+    // The first hover may still say "checking…": wait for the verification's answer.
+    const text = await docStep('verified-hover', () => wb.hoverText('Signatures: verified'));
+    const lines = text.split('\n');
+    const headline = lines.find((l) => l.includes('pinned and verified'));
+    assert.ok(headline?.includes(`${signed.reference}@${signed.digest.slice(0, 19)}`), `the headline names the signed image and says "pinned and verified":\n${text}`);
+    assert.ok(lines.some((l) => /^✅ Signatures: verified — Signed by \.\/keys\/release\.pub\b/.test(l)), `the signature line names the policy's key:\n${text}`);
+    assert.ok(lines.some((l) => /cosign signature \(cosign-tag\) by \.\/keys\/release\.pub: Signature verified/.test(l)), `the cosign signature is listed:\n${text}`);
+    assert.ok(lines.some((l) => /SLSA provenance v1 — verified: .*github\.com\/acme\/app/.test(l)), `the SLSA provenance attestation is listed, verified, with its source:\n${text}`);
+    assert.match(text, /Policy rule demo-release \(audit\)/, `the workspace policy's rule applied:\n${text}`);
+    // One verified image among five unsigned ones: the count grows, the unsigned count does not, and still no
+    // "verified" claim in the status bar.
+    const status = await wb.statusBarItem(/\b6 pinned · 0 tags · 5 unsigned\b/);
+    assert.doesNotMatch(status, /\bverified\b/i);
+    await wb.pressEscape();
+  }));
+
+  it('shows the signed image with its signature and attestation nodes in the Image Trust view', { timeout: STEP_TIMEOUT_MS }, track(async () => {
+    const signed = ws!.signed;
+    const shortDigest = signed.digest.slice(0, 19);
+    await wb.openView('Image Trust', 'demo/signed listed under signed.yaml', (rows) => rows.some((r) => r.includes('demo/signed') && r.includes(shortDigest)));
+    const rows = await docStep('verified-tree', () =>
+      wb.expandViewRow('demo/signed', 'the digest node with a verified cosign signature and SLSA provenance', (rows) =>
+        rows.some((r) => r.startsWith('cosign signature — verified')) && rows.some((r) => r.startsWith('SLSA provenance'))));
+    // reference → digest → signature, attestation: the nodes follow each other in that order.
+    const at = (test: (r: string) => boolean, what: string) => {
+      const i = rows.findIndex(test);
+      assert.ok(i >= 0, `the view shows ${what}: ${rows.join(' | ')}`);
+      return i;
+    };
+    const ref = at((r) => r.includes('demo/signed'), 'the signed reference');
+    const digest = at((r) => r.startsWith(shortDigest), 'its digest node');
+    const signature = at((r) => r.startsWith('cosign signature'), 'the cosign signature node');
+    const attestation = at((r) => r.startsWith('SLSA provenance'), 'the attestation node');
+    assert.ok(ref < digest && digest < signature && signature < attestation, `reference → digest → signature → attestation: ${rows.join(' | ')}`);
+    assert.equal(rows[digest], `${shortDigest} — pinned`, 'the digest is the pin in the file');
+    assert.equal(rows[signature], 'cosign signature — verified · ./keys/release.pub', 'the signature node names the key');
+    assert.equal(rows[attestation], 'SLSA provenance v1 — verified');
+    // An unsigned image's digest node says so, never "verified".
+    const web = ws!.image('demo/web:1.0');
+    const all = await wb.expandViewRow(`demo/web:1.0@${web.digest.slice(0, 19)}`, 'demo/web\'s digest node with "No signatures"', (rows) => rows.some((r) => r.startsWith('No signatures')));
+    const none = all.filter((r) => r.startsWith('No signatures'));
+    assert.equal(none.length, 1, `one unsigned image expanded: ${all.join(' | ')}`);
+    assert.equal(none[0], 'No signatures — unsigned');
+    assert.equal(all.filter((r) => r.startsWith('cosign signature')).length, 1, `only the signed image has a signature node: ${all.join(' | ')}`);
   }));
 });
 

@@ -229,6 +229,17 @@ describe('trust policy outcomes against a real registry', { skip }, () => {
       assert.equal(scan.status, 1, scan.stderr);
     });
 
+    test('a second run answers verified digests from the verification cache and says so', () => {
+      assert.equal(scan.ref('pol/signed@').trust?.cached, false, 'the first run verified afresh');
+      const again = cli(['ws/enforce.yaml', '--policy', policies.main]);
+      const trust = again.ref('pol/signed@').trust!;
+      assert.equal(trust.status, 'verified');
+      assert.equal(trust.cached, true);
+      assert.ok(typeof trust.cacheAgeMs === 'number' && trust.cacheAgeMs >= 0);
+      // Not-verified results are re-checked (a signature may have been added since), within the recheck window cached.
+      assert.equal(again.ref('pol/unsigned@').trust?.status, 'unsigned');
+    });
+
     test('requireDigest: the unpinned reference gets tag-not-allowed (error) next to the unpinned-tag warning', () => {
       const r = scan.ref('pol/signed:1.0');
       assert.equal(r.trust?.status, 'verified');

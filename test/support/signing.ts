@@ -314,7 +314,7 @@ export interface JsonReference {
   signatures: Array<{ status: string; signer: string | null; issuer: string | null; type: string; logIndex: number | null; integratedTime: number | null; foundIn: string; reason: string }>;
   attestations: Array<{ predicateType: string; status: string; summary: string | null; signer: string | null; foundIn: string; reason: string }>;
   policy: { rule: string | null; mode: string | null; exception: { owner: string; reason: string; expires: string; daysLeft: number; active: boolean; message: string } | null; error?: string } | null;
-  trust: { digest: string | null; status: string; reason: string; cached: boolean } | null;
+  trust: { digest: string | null; status: string; reason: string; cached: boolean; cacheAgeMs?: number | null } | null;
 }
 
 export interface JsonDiagnostic {

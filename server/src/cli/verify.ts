@@ -8,7 +8,9 @@ import type { RegistryClient } from '../core/registry';
 import type { FileReport, ScanReport } from '../core/report';
 import type { Resolution } from '../core/resolve';
 import type { ImageRef } from '../core/types';
-import { verifyReference, type ReferenceVerification } from '../core/verification';
+import { VerificationCache, verifyReference, type ReferenceVerification } from '../core/verification';
+import { join } from 'node:path';
+import { defaultCacheDir } from './registry';
 import type { CliOptions } from './args';
 import { displayPath } from './paths';
 
@@ -37,16 +39,22 @@ export async function addVerification(report: ScanReport, opts: CliOptions, clie
     };
   }
   const results = new Map<ImageRef, ReferenceVerification | null>();
+  const cache = new VerificationCache({ file: join(opts.cacheDir ?? defaultCacheDir(), 'verifications.json') });
   await Promise.all(
     report.files.flatMap((f: FileReport) =>
       f.refs.map(async (ref) => {
-        const v = await verifyReference(client, ref, resolutionOf(ref), loaded.result, { now, path: f.path });
+        const v = await verifyReference(client, ref, resolutionOf(ref), loaded.result, { now, path: f.path, cache });
         results.set(ref, v);
         if (v) f.findings.push(...v.findings);
       }),
     ),
   );
   for (const f of report.files) f.findings.sort((a, b) => a.range.start - b.range.start);
+  try {
+    cache.flush();
+  } catch {
+    /* the cache is an optimization: a read-only cache dir must not fail the scan */
+  }
   const enforceFailed = [...results.values()].some((v) => v?.policy.mode === 'enforce' && v.findings.some((x) => x.severity === 'error')) || loaded.result.broken;
   return { of: (ref) => results.get(ref) ?? null, enforceFailed };
 }
@@ -74,6 +82,6 @@ export function verificationFields(v: ReferenceVerification | null): Record<stri
       reason: a.reason,
     })),
     policy: { rule: v.policy.rule, mode: v.policy.mode, exception: v.policy.exception, ...(v.policy.error ? { error: v.policy.error } : {}) },
-    trust: v.trust ? { digest: v.trust.digest, status: v.trust.status, reason: v.trust.reason, cached: v.cacheAgeMs !== undefined } : v.digest ? null : { digest: null, status: 'error', reason: 'digest unknown', cached: false },
+    trust: v.trust ? { digest: v.trust.digest, status: v.trust.status, reason: v.trust.reason, cached: v.cacheAgeMs !== undefined, cacheAgeMs: v.cacheAgeMs ?? null } : v.digest ? null : { digest: null, status: 'error', reason: 'digest unknown', cached: false },
   };
 }

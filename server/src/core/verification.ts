@@ -1,6 +1,8 @@
 // Verifies each image reference under the trust policy and turns the outcome into findings. Fails closed: nothing
 // is "verified" unless a trusted signer's signature over exactly that digest verified; a broken policy verifies
 // nothing; "could not look" is an error, never "unsigned".
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Finding, Severity } from './findings';
 import { findException, matchRule, severityForMode, type ExceptionInfo, type PolicyLoadResult, type ResolvedRule, type ResolvedSigner } from './policy';
 import type { RegistryReader } from './registry/types';
@@ -36,14 +38,52 @@ function toSpec(s: ResolvedSigner): SignerSpec {
 
 /** Verification results kept per (digest, policy hash): content-addressed inputs, so they stay valid. */
 export class VerificationCache {
-  private readonly entries = new Map<string, { at: number; trust: DigestTrust }>();
-  constructor(private readonly clock: () => number = Date.now) {}
+  private entries = new Map<string, { at: number; trust: DigestTrust }>();
+  private dirty = false;
+
+  /**
+   * A `verified` result is kept as long as the policy is unchanged (signatures over a digest do not stop verifying);
+   * any other result may change when a signature is added, so it is kept for `recheckMs` only. With `file`, entries
+   * persist between runs (written by `flush`).
+   */
+  constructor(
+    private readonly opts: { file?: string; recheckMs?: number; clock?: () => number } = {},
+  ) {
+    if (opts.file && existsSync(opts.file)) {
+      try {
+        const raw = JSON.parse(readFileSync(opts.file, 'utf8')) as { version?: number; entries?: [string, { at: number; trust: DigestTrust }][] };
+        if (raw.version === 1 && Array.isArray(raw.entries)) this.entries = new Map(raw.entries);
+      } catch {
+        /* an unreadable cache is an empty cache */
+      }
+    }
+  }
+
+  private now(): number {
+    return (this.opts.clock ?? Date.now)();
+  }
+
   get(key: string): { trust: DigestTrust; ageMs: number } | undefined {
     const e = this.entries.get(key);
-    return e ? { trust: e.trust, ageMs: this.clock() - e.at } : undefined;
+    if (!e) return undefined;
+    const ageMs = this.now() - e.at;
+    if (e.trust.status !== 'verified' && ageMs > (this.opts.recheckMs ?? 10 * 60_000)) return undefined;
+    return { trust: e.trust, ageMs };
   }
+
   set(key: string, trust: DigestTrust): void {
-    this.entries.set(key, { at: this.clock(), trust });
+    this.entries.set(key, { at: this.now(), trust });
+    this.dirty = true;
+  }
+
+  /** Persist (atomically: temp file + rename). */
+  flush(): void {
+    if (!this.opts.file || !this.dirty) return;
+    mkdirSync(dirname(this.opts.file), { recursive: true });
+    const tmp = `${this.opts.file}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify({ version: 1, entries: [...this.entries].slice(-5000) }));
+    renameSync(tmp, this.opts.file);
+    this.dirty = false;
   }
 }
 

@@ -7,6 +7,7 @@ import type { ImageRef } from '../core/types';
 import type { PolicyLoadResult } from '../core/policy';
 import { VerificationCache, verifyReference, type ReferenceVerification } from '../core/verification';
 import type { ImageTrustSettings } from '../protocol';
+import { join } from 'node:path';
 
 const BACKGROUND_DELAY_MS = 400;
 
@@ -28,12 +29,18 @@ export class ResolutionService {
   private timer: NodeJS.Timeout | undefined;
   private pending: { uri: string; ref: ImageRef }[] = [];
   private readonly verifications = new Map<string, ReferenceVerification | null>();
-  private readonly verificationCache = new VerificationCache();
+  private verificationCache: VerificationCache;
   /** Number of background jobs running (for the status bar spinner). */
   busy = 0;
 
   constructor(private settings: ImageTrustSettings, private readonly env: ResolutionEnvironment, private readonly onResolved: (keys: Set<string>) => void) {
     this.client = this.createClient();
+    this.verificationCache = this.createVerificationCache();
+  }
+
+  private createVerificationCache(): VerificationCache {
+    const file = this.env.cacheDir ? join(this.env.cacheDir, 'verifications.json') : undefined;
+    return new VerificationCache({ file, recheckMs: this.settings.cacheTtlMinutes * 60_000 });
   }
 
   private createClient(): RegistryClient {
@@ -107,6 +114,11 @@ export class ResolutionService {
         }),
       );
       await this.client.flush().catch((err) => this.env.log(`cache not saved: ${(err as Error).message}`));
+      try {
+        this.verificationCache.flush();
+      } catch (err) {
+        this.env.log(`verification cache not saved: ${(err as Error).message}`);
+      }
     } finally {
       this.busy--;
     }

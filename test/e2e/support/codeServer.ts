@@ -78,7 +78,24 @@ export interface CodeServer {
   stop(): Promise<void>;
 }
 
-export async function startCodeServer(options: { workspace: string; settings?: Record<string, unknown> }): Promise<CodeServer> {
+/**
+ * VS Code's workspace trust switched on: the folder opens in Restricted Mode (no startup prompt; nothing has been
+ * trusted in the fresh user-data dir) until a user trusts it.
+ */
+const WORKSPACE_TRUST_SETTINGS = {
+  'security.workspace.trust.enabled': true,
+  'security.workspace.trust.startupPrompt': 'never',
+  'security.workspace.trust.banner': 'always',
+};
+
+export interface CodeServerOptions {
+  workspace: string;
+  settings?: Record<string, unknown>;
+  /** Keep VS Code's workspace trust (Restricted Mode) on; by default it is off and every folder is trusted. */
+  workspaceTrust?: boolean;
+}
+
+export async function startCodeServer(options: CodeServerOptions): Promise<CodeServer> {
   const install = findCodeServer();
   if (typeof install === 'string') throw new Error(install);
   buildExtension();
@@ -87,7 +104,7 @@ export async function startCodeServer(options: { workspace: string; settings?: R
     const userDataDir = path.join(root, 'user-data');
     const extensionsDir = path.join(root, 'extensions');
     await mkdir(path.join(userDataDir, 'User'), { recursive: true });
-    await writeFile(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify({ ...USER_SETTINGS, ...options.settings }, null, 2));
+    await writeFile(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify({ ...USER_SETTINGS, ...(options.workspaceTrust ? WORKSPACE_TRUST_SETTINGS : {}), ...options.settings }, null, 2));
     const extensionId = await installUnpacked(extensionsDir);
     const configFile = path.join(root, 'config.yaml');
     await writeFile(configFile, 'auth: none\ncert: false\n');
@@ -114,7 +131,7 @@ export async function startCodeServer(options: { workspace: string; settings?: R
         '--extensions-dir', extensionsDir,
         '--disable-telemetry',
         '--disable-update-check',
-        '--disable-workspace-trust',
+        ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']),
         '--disable-getting-started-override',
         options.workspace,
       ], { cwd: root, env });

@@ -1,9 +1,12 @@
 // The workspace the editor tests open: a Kubernetes manifest, a compose file and a Dockerfile whose images live in
-// a real local registry, each pushed there so the extension can resolve real digests.
+// a real local registry, each pushed there so the extension can resolve real digests — plus one image pinned by
+// digest, signed with cosign and attested (SLSA provenance) with the key the workspace's trust policy names.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { buildImage, pushImage, type TestRegistry } from '../../support/registry';
+import { newKeyPair, publicKeyPem } from '../../support/signing';
+import { pushSignedImage } from './signedImage';
 
 export interface DemoImage {
   /** `demo/web:1.0` */
@@ -18,7 +21,11 @@ export interface DemoImage {
 
 export interface DemoWorkspace {
   dir: string;
+  /** The tag-only references (what the pin commands change). */
   images: DemoImage[];
+  /** The signed image, written already pinned (`name:tag@digest`) in its own file; not among `images`. */
+  signed: DemoImage;
+  /** Any demo image, `images` or `signed`. */
   image(repoTag: string): DemoImage;
   /** 1-based line and a column inside the reference `repoTag` in its file. */
   positionOf(repoTag: string): { line: number; column: number };
@@ -63,17 +70,44 @@ const IMAGES: Array<{ repoTag: string; file: string }> = [
   { repoTag: 'demo/base:3.1', file: 'Dockerfile' },
 ];
 
+const SIGNED = { repoTag: 'demo/signed:1.0', file: 'deploy/signed.yaml' };
+
+const signedManifest = (pinnedReference: string) => `apiVersion: v1
+kind: Pod
+metadata:
+  name: signed
+spec:
+  containers:
+    - name: app
+      image: ${pinnedReference}
+`;
+
+/**
+ * Every demo image falls under one audit rule: signed by the workspace's release key, with SLSA provenance. The
+ * unsigned ones are therefore reported (as warnings), and only the signed one can be "verified".
+ */
+const trustPolicy = (host: string) => `version: 1
+rules:
+  - name: demo-release
+    match: "${host}/demo/**"
+    mode: audit
+    signers:
+      - key: ./keys/release.pub
+    attestations:
+      - predicateType: https://slsa.dev/provenance/v1
+`;
+
 export async function createDemoWorkspace(registry: TestRegistry): Promise<DemoWorkspace> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'image-trust-e2e-ws-'));
   const layouts = await mkdtemp(path.join(os.tmpdir(), 'image-trust-e2e-layouts-'));
   try {
     const texts = new Map<string, string>();
-    for (const [file, render] of Object.entries(FILES)) {
-      const text = render(registry.host);
+    const write = async (file: string, text: string) => {
       texts.set(file, text);
       await mkdir(path.dirname(path.join(dir, file)), { recursive: true });
       await writeFile(path.join(dir, file), text);
-    }
+    };
+    for (const [file, render] of Object.entries(FILES)) await write(file, render(registry.host));
     const images: DemoImage[] = [];
     for (const { repoTag, file } of IMAGES) {
       // Distinct content per image, so each has its own digest and a mix-up would show.
@@ -81,14 +115,21 @@ export async function createDemoWorkspace(registry: TestRegistry): Promise<DemoW
       const digest = await pushImage(layout, registry, repoTag);
       images.push({ repoTag, reference: `${registry.host}/${repoTag}`, digest, file });
     }
+    const release = newKeyPair();
+    await write('keys/release.pub', publicKeyPem(release.publicKey));
+    await write('.image-trust.yaml', trustPolicy(registry.host));
+    const signedDigest = await pushSignedImage(registry, SIGNED.repoTag, path.join(layouts, 'signed'), release.privateKey);
+    const signed: DemoImage = { ...SIGNED, reference: `${registry.host}/${SIGNED.repoTag}`, digest: signedDigest };
+    await write(SIGNED.file, signedManifest(`${signed.reference}@${signed.digest}`));
     const image = (repoTag: string) => {
-      const found = images.find((i) => i.repoTag === repoTag);
+      const found = [...images, signed].find((i) => i.repoTag === repoTag);
       if (!found) throw new Error(`no demo image ${repoTag}`);
       return found;
     };
     return {
       dir,
       images,
+      signed,
       image,
       text: (file) => texts.get(file) ?? '',
       positionOf(repoTag) {

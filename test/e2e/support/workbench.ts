@@ -292,10 +292,41 @@ export class Workbench {
       if (!(await sidebar.locator('.composite.title', { hasText: new RegExp(title, 'i') }).isVisible())) await entry.click();
       await sidebar.locator('.composite.title', { hasText: new RegExp(title, 'i') }).waitFor({ state: 'visible', timeout: 5_000 });
     });
+    return this.sidebarRows(what, test, timeoutMs);
+  }
+
+  /**
+   * Expands the first side bar tree row showing `rowText` (clicking its twistie: clicking the row itself would run
+   * the row's command) and returns the rows once `test` accepts them. An expanded row stays as it is.
+   */
+  async expandViewRow(rowText: string, what: string, test: (rows: string[]) => boolean, timeoutMs = 30_000): Promise<string[]> {
+    const row = this.page.locator('.part.sidebar .monaco-list-row', { hasText: rowText }).first();
+    await retry(`expanding the tree row "${rowText}"`, 3, async () => {
+      await row.waitFor({ state: 'visible', timeout: 10_000 });
+      const expanded = await row.getAttribute('aria-expanded');
+      if (expanded === null) throw new Error(`the row "${rowText}" has nothing to expand`);
+      if (expanded !== 'true') await row.locator('.monaco-tl-twistie').click();
+      await this.page.locator('.part.sidebar .monaco-list-row[aria-expanded="true"]', { hasText: rowText }).first().waitFor({ state: 'visible', timeout: 5_000 });
+    });
+    return this.sidebarRows(what, test, timeoutMs);
+  }
+
+  /**
+   * The side bar's rows once `test` accepts them. A tree row reads "label — description" (the DOM has them in
+   * adjacent elements with no space between); other rows their text.
+   */
+  private async sidebarRows(what: string, test: (rows: string[]) => boolean, timeoutMs: number): Promise<string[]> {
+    const sidebar = this.page.locator('.part.sidebar');
     let last: string[] = [];
     try {
       return await waitFor(what, async () => {
-        last = (await sidebar.locator('.monaco-list-row').allInnerTexts()).map(plain);
+        // Runs in the page: no named helper functions in here (tsx's keepNames would reference its `__name`).
+        last = (await sidebar.locator('.monaco-list-row').evaluateAll((rows) => rows.map((row) => {
+          const label = row.querySelector('.label-name')?.textContent?.trim() ?? '';
+          if (!label) return (row as unknown as { innerText: string }).innerText;
+          const description = row.querySelector('.label-description')?.textContent?.trim() ?? '';
+          return description ? `${label} — ${description}` : label;
+        }))).map(plain);
         return test(last) ? last : undefined;
       }, timeoutMs, 500);
     } catch (err) {
