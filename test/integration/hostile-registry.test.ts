@@ -36,6 +36,7 @@ import {
   type StreamStats,
 } from '../support/hostile-registry';
 import { writeDockerConfig } from '../support/registry';
+import { rejectsWith, testClient as client } from '../support/registry-client';
 
 const NEVER_ANSWER_BOUND_MS = 75_000;
 
@@ -48,18 +49,6 @@ async function registry(address?: string): Promise<HostileRegistry> {
   return r;
 }
 
-function client(extra: RegistryOptions = {}) {
-  return createRegistryClient({ credentials: { get: async () => undefined }, retry: { baseDelayMs: 10 }, ...extra });
-}
-
-function rejectsWith(code: string, pattern?: RegExp) {
-  return (err: unknown) => {
-    assert.ok(err instanceof ImageTrustError, `expected ImageTrustError, got ${err}`);
-    assert.equal(err.code, code, err.message);
-    if (pattern) assert.match(err.message, pattern);
-    return true;
-  };
-}
 
 /** Waits (bounded) until `condition` holds. */
 async function eventually(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {

@@ -9,6 +9,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRegistryClient, staticCredentials, type RegistryOptions, type RequestInfo } from '../../server/src/core/registry';
 import { ImageTrustError } from '../../server/src/core/errors';
+import { rejectsWith, testClient as client } from '../support/registry-client';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
@@ -38,18 +39,6 @@ const DIGEST = sha(MANIFEST);
 /** What a registry answers to HEAD on a manifest: its digest and media type. */
 const HEAD_OK = { 'docker-content-digest': DIGEST, 'content-type': 'application/vnd.oci.image.manifest.v1+json' };
 
-function client(extra: RegistryOptions = {}) {
-  return createRegistryClient({ credentials: { get: async () => undefined }, retry: { baseDelayMs: 10 }, ...extra });
-}
-
-function rejectsWith(code: string, pattern?: RegExp) {
-  return (err: unknown) => {
-    assert.ok(err instanceof ImageTrustError, `expected ImageTrustError, got ${err}`);
-    assert.equal(err.code, code, err.message);
-    if (pattern) assert.match(err.message, pattern);
-    return true;
-  };
-}
 
 describe('registry client limits', () => {
   it('aborts a streamed body as soon as it crosses the manifest cap (no Content-Length)', async () => {

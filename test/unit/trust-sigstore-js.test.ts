@@ -13,6 +13,7 @@ import { verifyDiscovered, NOTATION_UNVERIFIED_REASON } from '../../server/src/c
 import type { DiscoveryResult } from '../../server/src/core/trust/discovery';
 import { prepareTrust, publicKeyId, type SignerSpec } from '../../server/src/core/trust/signers';
 import { aggregateTrust, type SignatureResult } from '../../server/src/core/trust/status';
+import { SLSA_V1_PREDICATE, SPDX_PREDICATE } from '../support/signing';
 
 const FULCIO_URL = 'https://fulcio.image-trust.test';
 const REKOR_URL = 'https://rekor.image-trust.test';
@@ -53,16 +54,8 @@ function statement(subjectDigest: string, predicateType: string, predicate: unkn
   );
 }
 
-const SLSA_V1 = {
-  buildDefinition: {
-    buildType: 'https://actions.github.io/buildtypes/workflow/v1',
-    externalParameters: { workflow: { ref: 'refs/heads/main', repository: 'https://github.com/acme/app', path: '.github/workflows/release.yml' } },
-    internalParameters: { github: { event_name: 'push' } },
-    resolvedDependencies: [{ uri: 'git+https://github.com/acme/app@refs/heads/main', digest: { gitCommit: 'c0ffee1234567890c0ffee1234567890c0ffee12' } }],
-  },
-  runDetails: { builder: { id: 'https://github.com/actions/runner/github-hosted' } },
-};
-const SPDX = { spdxVersion: 'SPDX-2.3', packages: [{ name: 'openssl' }, { name: 'zlib' }, { name: 'musl' }] };
+const SLSA_V1 = SLSA_V1_PREDICATE;
+const SPDX = SPDX_PREDICATE;
 
 async function messageBundle(signer: Signer, data: Buffer, witnesses: RekorWitness[] = []): Promise<Buffer> {
   const bundle = await new MessageSignatureBundleBuilder({ signer, witnesses }).create({ data });
