@@ -6,7 +6,8 @@ import { dirname } from 'node:path';
 import type { Finding, Severity } from './findings';
 import { findException, matchRule, severityForMode, type ExceptionInfo, type PolicyLoadResult, type ResolvedRule, type ResolvedSigner } from './policy';
 import type { RegistryReader } from './registry/types';
-import type { Resolution } from './resolve';
+import { platformLabel, type Resolution } from './resolve';
+import { resolvePlatforms } from './registry/platforms';
 import { isSuppressed } from './suppressions';
 import { discoverSignatures, prepareTrust, type DigestTrust, type DiscoveryResult, type SignerSpec } from './trust';
 import { verifyDiscovered } from './trust';
@@ -113,6 +114,32 @@ function summarizeErrors(errors: string[]): string[] {
   return errors.length > 3 ? [...errors.slice(0, 3), `and ${errors.length - 3} more`] : errors;
 }
 
+/**
+ * `verifyPlatforms`: an index whose own signature does not verify still passes when every platform manifest in it
+ * verifies (what `cosign sign --recursive` produces). The platform results are listed, each naming its platform.
+ */
+async function withPlatforms(reader: RegistryReader, name: string, index: DigestTrust, rule: ResolvedRule, trustedRoot: unknown, opts: { signal?: AbortSignal }): Promise<DigestTrust> {
+  if (index.status === 'verified') return index;
+  let listed;
+  try {
+    listed = await resolvePlatforms(reader, name, index.digest, opts);
+  } catch (err) {
+    return { ...index, status: index.status === 'invalid' ? 'invalid' : 'error', reason: `${index.reason} The platform manifests could not be listed: ${(err as Error).message}` };
+  }
+  const { isIndex, platforms } = listed;
+  if (!isIndex || platforms.length === 0) return index;
+  const perPlatform = await Promise.all(platforms.map(async (p) => ({ label: platformLabel(p), trust: await verifyUnderRule(reader, name, p.digest, rule, trustedRoot, opts) })));
+  const label = <T extends { reason: string }>(x: T, platform: string): T => ({ ...x, reason: `${platform}: ${x.reason}` });
+  const signatures = [...index.signatures, ...perPlatform.flatMap((p) => p.trust.signatures.map((x) => label(x, p.label)))];
+  const attestations = [...index.attestations, ...perPlatform.flatMap((p) => p.trust.attestations.map((x) => label(x, p.label)))];
+  const failing = perPlatform.filter((p) => p.trust.status !== 'verified');
+  if (failing.length === 0) {
+    return { digest: index.digest, status: 'verified', signatures, attestations, reason: `Every platform manifest verified (${perPlatform.map((p) => p.label).join(', ')}); the index itself: ${index.status}.` };
+  }
+  const worst = failing.find((p) => p.trust.status === 'invalid') ?? failing.find((p) => p.trust.status === 'error') ?? failing[0];
+  return { digest: index.digest, status: index.status === 'invalid' ? 'invalid' : worst.trust.status, signatures, attestations, reason: `${index.reason} Platforms not verified: ${failing.map((p) => `${p.label} (${p.trust.status})`).join(', ')}.` };
+}
+
 function exceptionOutcome(info: ExceptionInfo, active: boolean): NonNullable<PolicyOutcome['exception']> {
   return { owner: info.owner, reason: info.reason, expires: info.expires, daysLeft: info.daysLeft, active, message: info.message };
 }
@@ -157,6 +184,7 @@ export async function verifyReference(reader: RegistryReader, ref: ImageRef, res
     } else {
       try {
         result.trust = await verifyUnderRule(reader, p.name, digest, rule, policy.trustedRoot?.json, { signal: opts.signal });
+        if (rule.verifyPlatforms) result.trust = await withPlatforms(reader, p.name, result.trust, rule, policy.trustedRoot?.json, { signal: opts.signal });
       } catch (err) {
         // Unusable trust material (a malformed trusted root, a bad key): nothing verifies; say why, fail closed.
         const message = `the trust material of the policy cannot be used: ${(err as Error).message}`;

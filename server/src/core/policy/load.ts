@@ -19,7 +19,7 @@ export interface LoadPolicyOptions {
 }
 
 const TOP_KEYS = ['version', 'trustedRoot', 'rules', 'exceptions'] as const;
-const RULE_KEYS = ['name', 'match', 'mode', 'requireDigest', 'signers', 'attestations'] as const;
+const RULE_KEYS = ['name', 'match', 'mode', 'requireDigest', 'verifyPlatforms', 'signers', 'attestations'] as const;
 const ATTESTATION_KEYS = ['predicateType', 'signers'] as const;
 const TRUSTED_ROOT_MEDIA_TYPE = 'application/vnd.dev.sigstore.trustedroot';
 
@@ -118,12 +118,14 @@ function readRule(reader: YamlReader, ctx: MaterialContext, node: Node, index: n
   const signers = signersNode === undefined ? [] : signersNode && readSigners(reader, ctx, signersNode, childPath(path, 'signers'));
   const attestationsNode = reader.optional(fields, 'attestations', path);
   const attestations = attestationsNode === undefined || !signers ? [] : attestationsNode && readAttestations(reader, ctx, attestationsNode, childPath(path, 'attestations'), signers);
-  if (name === null || !match || !mode || requireDigest === null || !signers || !attestations) return null;
+  const platformsNode = reader.optional(fields, 'verifyPlatforms', path);
+  const verifyPlatforms = platformsNode === undefined ? false : platformsNode && reader.boolean(platformsNode, childPath(path, 'verifyPlatforms'), '`verifyPlatforms`');
+  if (name === null || !match || !mode || requireDigest === null || verifyPlatforms === null || !signers || !attestations) return null;
 
   if (mode === 'enforce' && signers.length === 0 && attestations.length === 0 && !requireDigest) {
     reader.warn(modeNode ?? node, path, `rule \`${name}\` is in enforce mode but requires nothing (no signers, no attestations, requireDigest false): every image it matches passes`);
   }
-  return { name, match: match.map((m) => m.written), normalizedMatch: match.map((m) => m.normalized), mode, requireDigest, signers, attestations, range: reader.rangeOf(node) };
+  return { name, match: match.map((m) => m.written), normalizedMatch: match.map((m) => m.normalized), mode, requireDigest, verifyPlatforms, signers, attestations, range: reader.rangeOf(node) };
 }
 
 function readMatch(reader: YamlReader, node: Node, path: string): { written: string; normalized: string; node: Node }[] | null {

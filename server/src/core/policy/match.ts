@@ -5,7 +5,7 @@ import type { Policy, PolicyMode, ResolvedRule } from './types';
 
 /** The rule for images no rule matches: report unsigned images as warnings, require nothing. */
 export function defaultRule(): ResolvedRule {
-  return { name: 'default', match: ['**'], normalizedMatch: ['**'], mode: 'audit', requireDigest: false, signers: [], attestations: [], range: null };
+  return { name: 'default', match: ['**'], normalizedMatch: ['**'], mode: 'audit', requireDigest: false, verifyPlatforms: false, signers: [], attestations: [], range: null };
 }
 
 /** The policy in force when the workspace has no `.image-trust.yaml` (never a substitute for a broken one). */

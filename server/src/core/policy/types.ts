@@ -33,6 +33,11 @@ export interface ResolvedRule {
   normalizedMatch: string[];
   mode: PolicyMode;
   requireDigest: boolean;
+  /**
+   * For a multi-platform index, also verify each platform manifest's digest: the image passes when the index itself
+   * verifies or when every platform manifest does (as `cosign sign --recursive` signs them).
+   */
+  verifyPlatforms: boolean;
   signers: ResolvedSigner[];
   attestations: AttestationRequirement[];
   /** Where the rule is written in the policy file; null for the default rule. */
