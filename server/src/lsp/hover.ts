@@ -31,11 +31,27 @@ export interface HoverInput {
   findings: Finding[];
   rulesDocUri: string;
   offline: boolean;
+  /** VS Code Restricted Mode (untrusted workspace): no registry is asked. */
+  restricted: boolean;
+}
+
+/** The reference as people read it: the familiar name, with a digest shortened so the line does not wrap. */
+function displayName(ref: ImageRef): string {
+  const p = ref.parsed;
+  if (!p) return ref.reference;
+  const base = familiarName(p.name) + (p.tag ? `:${p.tag}` : '');
+  return p.digest ? `${base}@${short(p.digest)}` : base;
+}
+
+function notAsked(i: HoverInput): string | null {
+  if (i.restricted) return 'Restricted Mode: the registry is not asked (trust the workspace to check it)';
+  if (i.offline) return 'offline: the registry is not asked';
+  return null;
 }
 
 function headline(i: HoverInput): string {
   const { ref, verification: v } = i;
-  const name = code(ref.parsed?.familiar ?? ref.reference);
+  const name = code(displayName(ref));
   if (ref.status === 'invalid') return `${ICON.bad} ${name} — **invalid reference**: ${ref.error}`;
   if (ref.status === 'templated') return `${ICON.unknown} ${name} — **templated**: the final value is decided at deploy/build time`;
   const trust = v?.trust?.status;
@@ -57,20 +73,20 @@ function digestLine(i: HoverInput): string {
   if (!p) return '';
   const parts: string[] = [];
   if (p.digest) parts.push(`Pinned to ${code(short(p.digest))}`);
-  if (r?.error) parts.push(`registry: ${r.error.message}`);
+  if (r?.error) parts.push(r.error.code === 'OFFLINE' && notAsked(i) ? notAsked(i)! : `registry: ${r.error.message}`);
   else if (r?.tagDigest) {
     const tag = p.tag ?? 'latest';
     parts.push(`tag ${code(tag)} → ${code(short(r.tagDigest))} (${r.fromCache ? `cached, ${age(r.cacheAgeMs)}` : 'checked just now'})`);
-  } else if (!p.digest || p.tag) parts.push(i.offline ? 'offline: the registry is not asked' : `${ICON.busy} asking the registry…`);
+  } else if (!p.digest || p.tag) parts.push(notAsked(i) ?? `${ICON.busy} asking the registry…`);
   return parts.join(' · ');
 }
 
 function signatureLine(i: HoverInput): string {
   const v = i.verification;
-  if (v === undefined) return i.offline ? 'Signatures: not checked (offline)' : `${ICON.busy} Signatures: checking…`;
+  if (v === undefined) return notAsked(i) ? `Signatures: not checked (${i.restricted ? 'Restricted Mode' : 'offline'})` : `${ICON.busy} Signatures: checking…`;
   if (v === null) return 'Signatures: nothing to check';
   if (v.policy.error) return `Signatures: ${v.policy.error}`;
-  if (!v.trust) return `Signatures: not checked — ${v.digest ? 'policy mode off' : 'the digest is unknown'}`;
+  if (!v.trust) return `Signatures: not checked — ${v.digest ? 'policy mode off' : notAsked(i) ? `the digest is unknown (${i.restricted ? 'Restricted Mode' : 'offline'})` : 'the digest is unknown'}`;
   const t = v.trust;
   const icon = t.status === 'verified' ? ICON.ok : t.status === 'invalid' ? ICON.bad : t.status === 'error' ? ICON.unknown : ICON.warn;
   const cached = v.cacheAgeMs !== undefined ? ` (cached result, ${age(v.cacheAgeMs)})` : '';

@@ -197,6 +197,7 @@ connection.onHover((params) => {
     findings,
     rulesDocUri,
     offline: settings.offline,
+    restricted: initOptions?.workspaceTrusted === false,
   });
   resolutions.enqueue(doc.uri, [ref]);
   return { contents: { kind: 'markdown', value: markdown }, range: a.lines.rangeOf(ref.range) };

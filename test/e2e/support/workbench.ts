@@ -79,9 +79,39 @@ export class Workbench {
 
   async open(url: string): Promise<void> {
     await this.page.goto(url, { timeout: WORKBENCH_TIMEOUT_MS, waitUntil: 'domcontentloaded' });
+    await this.waitForWorkbench();
+  }
+
+  /** Reloads the window (what "Developer: Reload Window" does in a browser): extensions start afresh. */
+  async reload(): Promise<void> {
+    await this.page.reload({ timeout: WORKBENCH_TIMEOUT_MS, waitUntil: 'domcontentloaded' });
+    await this.waitForWorkbench();
+  }
+
+  private async waitForWorkbench(): Promise<void> {
     await this.page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: WORKBENCH_TIMEOUT_MS });
     // The explorer lists the folder once the remote file system is connected.
     await this.page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ state: 'visible', timeout: WORKBENCH_TIMEOUT_MS });
+  }
+
+  /**
+   * Trusts the open folder as a user does: "Workspaces: Manage Workspace Trust", then the editor's Trust button.
+   * Returns once the status bar no longer shows Restricted Mode.
+   */
+  async trustWorkspace(): Promise<void> {
+    await this.runCommand('Workspaces: Manage Workspace Trust');
+    const trust = this.page.locator('.workspace-trust-editor .monaco-button').filter({ hasText: /^Trust$/ }).first();
+    await trust.waitFor({ state: 'visible', timeout: 10_000 });
+    await trust.click();
+    const restricted = this.page.locator('#workbench\\.parts\\.statusbar .statusbar-item', { hasText: 'Restricted Mode' });
+    await restricted.waitFor({ state: 'hidden', timeout: 10_000 });
+  }
+
+  /** The text of the first notification toast that includes `text`, once one shows. */
+  async notification(text: string, timeoutMs = 15_000): Promise<string> {
+    const toast = this.page.locator('.notifications-toasts .notification-toast', { hasText: text }).first();
+    await toast.waitFor({ state: 'visible', timeout: timeoutMs });
+    return plain(await toast.innerText());
   }
 
   /** Saves `test-results/e2e/<nn>-<name>.png` and returns its path. */
