@@ -1,23 +1,20 @@
 // Image Trust language server: wires LSP messages to the core. Glue only.
-import { pathToFileURL } from 'node:url';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CodeActionKind, createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { DEFAULT_SETTINGS, SECTION, TREE_REQUEST, TREE_CHANGED_NOTIFICATION, type ImageTrustSettings, type TreeResult } from '../protocol';
+import { diffWorkingTree, isReferenceChanged, referenceSite, repoRelativePath, type WorkingTreeDiff } from '../core/changes';
+import { resolutionKey } from '../core/pinning';
+import { resolutionFindings } from '../core/resolve';
+import { DEFAULT_SETTINGS, SECTION, TREE_CHANGED_NOTIFICATION, TREE_REQUEST, type ImageTrustSettings, type TreeResult } from '../protocol';
+import { codeActions, PIN_FILE_COMMAND, PIN_REFERENCE_COMMAND, PIN_WORKSPACE_COMMAND, REFRESH_COMMAND, VERIFY_COMMAND } from './codeActions';
 import { toDiagnostic } from './diagnostics';
 import { DocumentAnalyses } from './documents';
-import { buildTree } from './tree';
-import { codeActions, PIN_FILE_COMMAND, PIN_REFERENCE_COMMAND, PIN_WORKSPACE_COMMAND, REFRESH_COMMAND, VERIFY_COMMAND } from './codeActions';
-import { PinCommands } from './pinCommands';
-import { ResolutionService } from './resolution';
-import { resolutionFindings } from '../core/resolve';
-import { resolutionKey } from '../core/pinning';
-import { PolicyState, policyPathFor } from './policyState';
 import { renderHover } from './hover';
-import { fileURLToPath } from 'node:url';
-import { relative } from 'node:path';
-import { diffWorkingTree, isReferenceChanged, referenceSite, repoRelativePath, type WorkingTreeDiff } from '../core/changes';
-import type { BranchComparison } from './tree';
+import { PinCommands } from './pinCommands';
+import { PolicyState, policyPathFor } from './policyState';
+import { ResolutionService } from './resolution';
+import { buildTree, type BranchComparison } from './tree';
 
 /** Short enough to feel immediate, long enough to skip work between keystrokes of a fast typist. */
 const DEBOUNCE_MS = 40;
