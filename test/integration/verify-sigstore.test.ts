@@ -9,6 +9,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { RegistryClient } from '../../server/src/core/registry';
 import { NOTATION_UNVERIFIED_REASON } from '../../server/src/core/trust';
+import { makeNotationPki, notationJws } from '../support/notation-signing';
 import { buildImage, pushImage, startRegistry, writeDockerConfig, type ImageLayout, type TestRegistry } from '../support/registry';
 import {
   attachBundle,
@@ -48,6 +49,8 @@ const REPOS = [
   'sig/attested-none',
   'sig/attested-other',
   'sig/notation',
+  'sig/notation-signed',
+  'sig/notation-other',
 ] as const;
 type Repo = (typeof REPOS)[number];
 
@@ -64,6 +67,10 @@ function policyText(host: string, withTrustedRoot: boolean): string {
     `    match: "${host}/sig/keyless*"`,
     '    mode: enforce',
     `    signers: [{ keyless: { issuer: "${ISSUER}", subject: "${IDENTITY}" } }]`,
+    '  - name: notation',
+    `    match: ["${host}/sig/notation-signed", "${host}/sig/notation-other"]`,
+    '    mode: enforce',
+    '    signers: [{ notation: { certificate: ./notation-root.pem } }]',
     '  - name: attested',
     `    match: "${host}/sig/attested*"`,
     '    mode: enforce',
@@ -101,6 +108,8 @@ describe('Sigstore bundles attached as OCI referrers, through a real registry wi
     const attach = (repo: Repo, bundle: Buffer) => attachBundle(reg, repo, images[repo].digest, bundle);
 
     const signer = keySigner(trusted);
+    const notationPki = makeNotationPki('ec', 'Acme Release');
+    const otherNotationPki = makeNotationPki('rsa', 'Mallory');
     // Keyless bundles one at a time: each signing consumes the mock services' interceptions it registered.
     const keylessBundles = {
       'sig/keyless': await keyless({ iss: ISSUER, sub: IDENTITY }, 'sig/keyless'),
@@ -126,8 +135,11 @@ describe('Sigstore bundles attached as OCI referrers, through a real registry wi
         await attach('sig/attested-other', await messageBundle(signer, images['sig/attested-other'].bytes));
         await attach('sig/attested-other', await dsseBundle(signer, statement('sig/attested-other', OTHER_DIGEST, SLSA_PROVENANCE_V1, SLSA_V1_PREDICATE)));
       })(),
-      attachNotationSignature(reg, 'sig/notation', images['sig/notation'].digest),
+      attachNotationSignature(reg, 'sig/notation', images['sig/notation'], notationJws(notationPki, { digest: images['sig/notation'].digest })),
+      attachNotationSignature(reg, 'sig/notation-signed', images['sig/notation-signed'], notationJws(notationPki, { digest: images['sig/notation-signed'].digest })),
+      attachNotationSignature(reg, 'sig/notation-other', images['sig/notation-other'], notationJws(otherNotationPki, { digest: images['sig/notation-other'].digest })),
     ]);
+    writeFileSync(path.join(dir, 'notation-root.pem'), notationPki.rootPem);
 
     writeFileSync(path.join(dir, 'trusted.pub'), publicKeyPem(trusted.publicKey));
     writeFileSync(path.join(dir, 'mock-trusted-root.json'), JSON.stringify(sigstore.trustedRoot));
@@ -219,7 +231,24 @@ describe('Sigstore bundles attached as OCI referrers, through a real registry wi
       assert.deepEqual(v.findings.map((f) => [f.code, f.severity]), [['missing-attestation', 'error']]);
     });
 
-    test('a Notation signature referrer: reported as present, not verified', async () => {
+    test('a Notation JWS chaining to the configured certificate: verified, signer = leaf CN', async () => {
+      const v = await verifyOne(client, ref('sig/notation-signed'), policyPath);
+      assert.equal(v.trust?.status, 'verified', v.trust?.reason);
+      assert.deepEqual(
+        v.trust?.signatures.map((s) => ({ type: s.type, status: s.status, signer: s.signer, foundIn: s.foundIn })),
+        [{ type: 'notation', status: 'verified', signer: 'Acme Release Signer', foundIn: 'referrers-tag-schema' }],
+      );
+      assert.deepEqual(v.findings, []);
+    });
+
+    test('a Notation JWS by another CA: untrusted → untrusted-signer', async () => {
+      const v = await verifyOne(client, ref('sig/notation-other'), policyPath);
+      assert.equal(v.trust?.status, 'untrusted', v.trust?.reason);
+      assert.match(v.trust?.signatures[0]?.reason ?? '', /does not lead to a configured Notation certificate/);
+      assert.deepEqual(v.findings.map((f) => f.code), ['untrusted-signer']);
+    });
+
+    test('a Notation signature without a Notation certificate in the rule: reported as present, not verified', async () => {
       const v = await verifyOne(client, ref('sig/notation'), policyPath);
       assert.equal(v.trust?.status, 'untrusted', v.trust?.reason);
       assert.deepEqual(
@@ -257,6 +286,8 @@ describe('Sigstore bundles attached as OCI referrers, through a real registry wi
         'sig/attested-none': 'untrusted',
         'sig/attested-other': 'invalid',
         'sig/notation': 'untrusted',
+        'sig/notation-signed': 'verified',
+        'sig/notation-other': 'untrusted',
       };
       for (const repo of REPOS) {
         const r = scan.ref(`${repo}@`);

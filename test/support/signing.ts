@@ -32,6 +32,8 @@ import { registryToolsSkipReason, sha256, type BasicCreds, type TestRegistry } f
 const REQUEST_TIMEOUT_MS = 10_000;
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const OCI_CONFIG = 'application/vnd.oci.image.config.v1+json';
+const OCI_EMPTY = 'application/vnd.oci.empty.v1+json';
+const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 export const NOTATION_ARTIFACT_TYPE = 'application/vnd.cncf.notary.signature';
 export const SLSA_PROVENANCE_V1 = 'https://slsa.dev/provenance/v1';
 export const SPDX_DOCUMENT = 'https://spdx.dev/Document';
@@ -257,19 +259,45 @@ export async function attachBundle(reg: TestRegistry, repo: string, imageDigest:
 }
 
 /**
- * A Notary Project signature referrer (artifact type `application/vnd.cncf.notary.signature`). Its content is a
- * placeholder: Image Trust detects Notation signatures but does not verify them, so the bytes are never checked.
+ * Attaches a Notary Project signature as `notation sign` does: a manifest with artifact type
+ * `application/vnd.cncf.notary.signature`, an empty config, one layer = the envelope (`application/jose+json` or
+ * `application/cose`), and `subject` = the image. The referrers tag-schema index (`sha256-<hex>`) is written too,
+ * merged with what is there, for registries without a referrers API (distribution 2.8). Returns the manifest digest.
  */
-export async function attachNotationSignature(reg: TestRegistry, repo: string, imageDigest: string): Promise<string> {
-  const descriptor = await attachArtifactToImage({
-    imageName: `${reg.host}/${repo}`,
-    imageDigest,
-    artifact: Buffer.from(JSON.stringify({ payload: 'not-a-real-jws', signatures: [] })),
-    mediaType: NOTATION_ARTIFACT_TYPE,
-    credentials: ociCredentials(reg),
-    fetchOpts: OCI_FETCH_OPTIONS,
+export async function attachNotationSignature(
+  reg: TestRegistry,
+  repo: string,
+  image: { digest: string; bytes: Buffer },
+  envelope: Buffer,
+  envelopeMediaType = 'application/jose+json',
+): Promise<string> {
+  const config = await uploadBlob(reg, repo, Buffer.from('{}'));
+  const layer = await uploadBlob(reg, repo, envelope);
+  const manifest = Buffer.from(JSON.stringify({
+    schemaVersion: 2,
+    mediaType: OCI_MANIFEST,
+    artifactType: NOTATION_ARTIFACT_TYPE,
+    config: { mediaType: OCI_EMPTY, ...config },
+    layers: [{ mediaType: envelopeMediaType, ...layer }],
+    subject: { mediaType: OCI_MANIFEST, digest: image.digest, size: image.bytes.length },
+  }));
+  const digest = await putManifest(reg, repo, sha256(manifest), manifest);
+  const indexTag = image.digest.replace(':', '-');
+  const index = (await getManifestJson(reg, repo, indexTag)) ?? { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [] };
+  (index.manifests as unknown[]).push({ mediaType: OCI_MANIFEST, digest, size: manifest.length, artifactType: NOTATION_ARTIFACT_TYPE });
+  await putManifest(reg, repo, indexTag, Buffer.from(JSON.stringify(index)), OCI_INDEX);
+  return digest;
+}
+
+/** GETs a manifest's JSON by tag or digest; undefined when the registry answers 404. */
+async function getManifestJson(reg: TestRegistry, repo: string, reference: string): Promise<Record<string, unknown> | undefined> {
+  const res = await fetch(`${reg.url}/v2/${repo}/manifests/${reference}`, {
+    headers: { ...authHeaders(reg.auth), accept: OCI_INDEX },
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
   });
-  return descriptor.digest;
+  if (res.status === 404) return undefined;
+  if (res.status !== 200) throw new Error(`GET manifest ${repo}:${reference} → HTTP ${res.status}: ${(await res.text()).slice(0, 500)}`);
+  return (await res.json()) as Record<string, unknown>;
 }
 
 // ---- workspaces -------------------------------------------------------------------------------------------------

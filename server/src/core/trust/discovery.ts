@@ -5,6 +5,7 @@
 import { ImageTrustError } from '../errors';
 import type { Descriptor, RegistryReader } from '../registry/types';
 import { isCosignAttestationLayer, isCosignSignatureLayer, type CosignLayer } from './cosign';
+import type { NotationEnvelope } from './notation';
 import type { FoundIn } from './status';
 
 export const ARTIFACT_TYPES = {
@@ -18,7 +19,8 @@ export type DiscoveredItem =
   | { kind: 'cosign-signature'; layer: CosignLayer; foundIn: FoundIn; manifestDigest: string }
   | { kind: 'cosign-attestation'; layer: CosignLayer; foundIn: FoundIn; manifestDigest: string }
   | { kind: 'sigstore-bundle'; bundle: Buffer; foundIn: FoundIn; manifestDigest: string }
-  | { kind: 'notation'; foundIn: FoundIn; manifestDigest: string }
+  /** `envelope` is absent when the manifest holds no single envelope layer; `problem` then says what it holds. */
+  | { kind: 'notation'; envelope?: NotationEnvelope; problem?: string; foundIn: FoundIn; manifestDigest: string }
   /** Unsigned attachments (SBOM documents, other referrers): reported, never counted as signatures. */
   | { kind: 'artifact'; artifactType: string; foundIn: FoundIn; manifestDigest: string };
 
@@ -133,10 +135,7 @@ async function readReferrer(ctx: Context, descriptor: Descriptor, foundIn: Found
   const artifactType = descriptor.artifactType ?? '';
   const manifestDigest = descriptor.digest;
   if (artifactType.startsWith(ARTIFACT_TYPES.sigstoreBundlePrefix)) return readBundleReferrer(ctx, descriptor, foundIn);
-  if (artifactType === ARTIFACT_TYPES.notation) {
-    ctx.result.items.push({ kind: 'notation', foundIn, manifestDigest });
-    return;
-  }
+  if (artifactType === ARTIFACT_TYPES.notation) return readNotationReferrer(ctx, descriptor, foundIn);
   if (artifactType === ARTIFACT_TYPES.cosignSignature || artifactType === ARTIFACT_TYPES.cosignAttestation) {
     return readCosignManifest(ctx, manifestDigest, foundIn);
   }
@@ -160,6 +159,26 @@ async function readBundleReferrer(ctx: Context, descriptor: Descriptor, foundIn:
   }
   const bundle = await readBlob(ctx, layer, ctx.limits.signatureBytes, descriptor.digest);
   if (bundle) ctx.result.items.push({ kind: 'sigstore-bundle', bundle, foundIn, manifestDigest: descriptor.digest });
+}
+
+/** Notary Project: the signature envelope (JWS or COSE) is the single layer blob of the signature manifest. */
+async function readNotationReferrer(ctx: Context, descriptor: Descriptor, foundIn: FoundIn): Promise<void> {
+  const manifestDigest = descriptor.digest;
+  let manifest;
+  try {
+    manifest = await ctx.reader.getManifest(ctx.name, manifestDigest, { signal: ctx.signal });
+  } catch (err) {
+    incomplete(ctx, `Notation signature ${manifestDigest}: ${message(err)}`);
+    return;
+  }
+  const layers = descriptorsOf(manifest.json.layers);
+  if (layers.length !== 1) {
+    const problem = `The Notation signature manifest holds ${layers.length} layers; exactly one signature envelope is expected.`;
+    ctx.result.items.push({ kind: 'notation', problem, foundIn, manifestDigest });
+    return;
+  }
+  const bytes = await readBlob(ctx, layers[0], ctx.limits.signatureBytes, `Notation signature ${manifestDigest}`);
+  if (bytes) ctx.result.items.push({ kind: 'notation', envelope: { mediaType: layers[0].mediaType, bytes }, foundIn, manifestDigest });
 }
 
 async function fetchSubjectManifest(ctx: Context, digest: string): Promise<void> {

@@ -5,6 +5,7 @@ import { verifySigstoreBundle, type BundleVerification } from './bundle';
 import { verifyCosignAttestation, verifyCosignSignature } from './cosign';
 import { discoverSignatures, type DiscoveredItem, type DiscoveryOptions, type DiscoveryResult } from './discovery';
 import type { EntityOptions } from './entity';
+import { verifyNotationSignature, type NotationSigner } from './notation';
 import { prepareTrust, type PreparedTrust, type SignerSpec, type TrustMaterialSpec } from './signers';
 import { aggregateTrust, type AttestationRequirement, type AttestationResult, type DigestTrust, type SignatureResult } from './status';
 
@@ -15,7 +16,7 @@ export { prepareTrust, publicGoodTrustedRoot } from './signers';
 export { discoverSignatures } from './discovery';
 
 export const NOTATION_UNVERIFIED_REASON = 'Notation signature present, not verified: no Notation trust store configured';
-export const NOTATION_UNSUPPORTED_REASON = 'Notation signature present, not verified: verifying Notation signatures is not supported yet';
+export { NOTATION_COSE_REASON } from './notation';
 
 export type VerifyOptions = DiscoveryOptions & EntityOptions;
 
@@ -81,9 +82,11 @@ function verifyItem(item: DiscoveredItem, discovery: DiscoveryResult, trust: Pre
     case 'sigstore-bundle':
       return verifySigstoreBundle(item.bundle, { digest, bytes: discovery.subjectManifest }, trust, item.foundIn, opts);
     case 'notation': {
-      const configured = trust.signers.some((s) => s.type === 'notation');
-      const reason = configured ? NOTATION_UNSUPPORTED_REASON : NOTATION_UNVERIFIED_REASON;
-      return { kind: 'signature', result: { status: 'untrusted', type: 'notation', foundIn: item.foundIn, reason } };
+      const signers = trust.signers.filter((s): s is NotationSigner => s.type === 'notation');
+      const { foundIn } = item;
+      if (signers.length === 0) return { kind: 'signature', result: { status: 'untrusted', type: 'notation', foundIn, reason: NOTATION_UNVERIFIED_REASON } };
+      if (!item.envelope) return { kind: 'signature', result: { status: 'invalid', type: 'notation', foundIn, reason: item.problem ?? 'The Notation signature has no envelope.' } };
+      return { kind: 'signature', result: verifyNotationSignature(item.envelope, digest, signers, foundIn, opts) };
     }
     case 'artifact':
       return undefined;

@@ -18,7 +18,8 @@ import { ImageTrustError } from '../errors';
  * - `certificate`: a private PKI (cosign `--certificate-chain`): the signing certificate must chain to `rootsPem`
  *   through `intermediatesPem` (both configured: intermediates carried by the signature itself are not trusted as
  *   anchors). Identity as for `keyless`; no OIDC issuer. Checked at the Rekor time if there is an entry, else now.
- * - `notation`: a Notation signing certificate. Notation signatures are detected but not verified (documented gap).
+ * - `notation`: Notation trust anchors (PEM, one or more). JWS signatures under `notary.x509` whose certificate chain
+ *   reaches one of them are verified (`notation.ts`); COSE envelopes are detected but not verified (documented gap).
  */
 export type SignerSpec =
   | { type: 'key'; name: string; publicKeyPem: string; requireTlog?: boolean }
