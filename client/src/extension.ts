@@ -1,7 +1,7 @@
 // Image Trust extension: a table of contents. Commands are registered first and answer "server not ready" cleanly.
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { SECTION, TREE_CHANGED_NOTIFICATION } from '../../server/src/protocol';
+import { BUSY_NOTIFICATION, SECTION, TREE_CHANGED_NOTIFICATION } from '../../server/src/protocol';
 import { readSettings } from './config';
 import { StatusDisplay } from './statusDisplay';
 import { TrustTreeProvider } from './trustTree';
@@ -60,7 +60,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
   );
   await client.start();
-  context.subscriptions.push(client.onNotification(TREE_CHANGED_NOTIFICATION, refreshViews));
+  context.subscriptions.push(
+    client.onNotification(TREE_CHANGED_NOTIFICATION, refreshViews),
+    client.onNotification(BUSY_NOTIFICATION, (p: { busy: boolean }) => status.working(p.busy)),
+  );
   status.working(false);
   refreshViews();
 }

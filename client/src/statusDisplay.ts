@@ -38,12 +38,17 @@ export class StatusDisplay implements vscode.Disposable {
     this.item.tooltip = 'Image Trust: image references in open files. Click to open the trust tree.';
     this.item.show();
   }
+  private busy = false;
   working(on: boolean): void {
-    this.item.text = `${on ? '$(sync~spin)' : '$(shield)'} ${this.text}`;
+    this.busy = on;
+    this.render();
   }
   update(tree: TreeResult): void {
     this.text = statusText(tree);
-    this.item.text = `$(shield) ${this.text}`;
+    this.render();
+  }
+  private render(): void {
+    this.item.text = `${this.busy ? '$(sync~spin)' : '$(shield)'} ${this.text}`;
   }
   dispose(): void {
     this.item.dispose();

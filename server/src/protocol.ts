@@ -36,6 +36,8 @@ export const DEFAULT_SETTINGS: ImageTrustSettings = {
 export const TREE_REQUEST = 'imageTrust/tree';
 /** Notification `imageTrust/treeChanged`: the tree data changed (files or verification results). */
 export const TREE_CHANGED_NOTIFICATION = 'imageTrust/treeChanged';
+/** Notification `imageTrust/busy` `{ busy: boolean }`: background registry/verification work started or finished. */
+export const BUSY_NOTIFICATION = 'imageTrust/busy';
 
 export interface TreeReference {
   uri: string;

@@ -6,7 +6,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { diffWorkingTree, isReferenceChanged, referenceSite, repoRelativePath, type WorkingTreeDiff } from '../core/changes';
 import { resolutionKey } from '../core/pinning';
 import { resolutionFindings } from '../core/resolve';
-import { DEFAULT_SETTINGS, SECTION, TREE_CHANGED_NOTIFICATION, TREE_REQUEST, type ImageTrustSettings, type TreeResult } from '../protocol';
+import { BUSY_NOTIFICATION, DEFAULT_SETTINGS, SECTION, TREE_CHANGED_NOTIFICATION, TREE_REQUEST, type ImageTrustSettings, type TreeResult } from '../protocol';
 import { codeActions, PIN_FILE_COMMAND, PIN_REFERENCE_COMMAND, PIN_WORKSPACE_COMMAND, REFRESH_COMMAND, VERIFY_COMMAND } from './codeActions';
 import { toDiagnostic } from './diagnostics';
 import { DocumentAnalyses } from './documents';
@@ -61,6 +61,7 @@ connection.onInitialize((params) => {
       log: (m) => connection.console.log(m),
       policy: () => policy.current().result,
       relativePath,
+      onBusy: (busy) => void connection.sendNotification(BUSY_NOTIFICATION, { busy }),
     },
     (keys) => republishFor(keys),
   );

@@ -17,6 +17,8 @@ export interface ResolutionEnvironment {
   policy: () => PolicyLoadResult;
   /** Workspace-relative path of a document, for path-scoped exceptions. */
   relativePath: (uri: string) => string;
+  /** Background work started (true) or all of it finished (false): the status bar's spinner. */
+  onBusy?: (busy: boolean) => void;
   /** Network and credential helpers only in a trusted workspace. */
   trusted: boolean;
   log: (message: string) => void;
@@ -92,7 +94,7 @@ export class ResolutionService {
     const batch = this.pending.splice(0);
     const keys = new Set<string>();
     const seen = new Set<string>();
-    this.busy++;
+    if (this.busy++ === 0) this.env.onBusy?.(true);
     try {
       await Promise.all(
         batch.map(async ({ uri, ref }) => {
@@ -120,7 +122,7 @@ export class ResolutionService {
         this.env.log(`verification cache not saved: ${(err as Error).message}`);
       }
     } finally {
-      this.busy--;
+      if (--this.busy === 0) this.env.onBusy?.(false);
     }
     if (keys.size) this.onResolved(keys);
   }
