@@ -6,7 +6,7 @@ import { DockerfileParser } from 'dockerfile-ast';
 import { parseAllDocuments } from 'yaml';
 import { extractRefs } from '../server/src/core/analyze';
 import type { FileKind } from '../server/src/core/types';
-import { ratio, row, timeMedian, verdict } from './util';
+import { ratio, row, timePair, verdict } from './util';
 
 const CORPUS = resolve(__dirname, '..', '..', 'shared', 'corpus');
 const FOLDER_KIND: Record<string, FileKind> = { k8s: 'kubernetes', dockerfile: 'dockerfile', 'helm-values': 'helm-values', compose: 'compose', kustomize: 'kustomize' };
@@ -60,17 +60,19 @@ function floorFor(kind: FileKind, text: string): void {
 }
 
 export function benchExtraction(): void {
-  console.log('Extraction (median of 7 runs)');
+  console.log('Extraction (medians of runs alternating with the floor)');
   if (existsSync(CORPUS)) {
     const inputs = Object.entries(FOLDER_KIND).flatMap(([folder, kind]) =>
       existsSync(join(CORPUS, folder)) ? files(join(CORPUS, folder)).map((p) => ({ kind, text: readFileSync(p, 'utf8') })) : [],
     );
-    const floor = timeMedian(() => inputs.forEach((i) => floorFor(i.kind, i.text)));
     let refs = 0;
-    const measured = timeMedian(() => {
-      refs = 0;
-      for (const i of inputs) refs += extractRefs(i.text, i.kind).length;
-    });
+    const { floor, measured } = timePair(
+      () => inputs.forEach((i) => floorFor(i.kind, i.text)),
+      () => {
+        refs = 0;
+        for (const i of inputs) refs += extractRefs(i.text, i.kind).length;
+      },
+    );
     row(`corpus: ${inputs.length} files, ${refs} references`, `${measured.toFixed(1)} ms`);
     row('corpus floor: yaml / dockerfile-ast parse alone', `${floor.toFixed(1)} ms`);
     row('corpus ratio', ratio(measured, floor), `target ≤ 1.5×  ${verdict(measured / floor <= 1.5)}`);
@@ -78,11 +80,15 @@ export function benchExtraction(): void {
     row('corpus', 'skipped', '../shared/corpus not present');
   }
   const big = generateManifest(20_000);
-  const bigFloor = timeMedian(() => parseAllDocuments(big), 5, 1);
   let bigRefs = 0;
-  const bigMeasured = timeMedian(() => {
-    bigRefs = extractRefs(big, 'kubernetes').length;
-  }, 5, 1);
+  const { floor: bigFloor, measured: bigMeasured } = timePair(
+    () => parseAllDocuments(big),
+    () => {
+      bigRefs = extractRefs(big, 'kubernetes').length;
+    },
+    5,
+    1,
+  );
   row(`20,000-line manifest: ${bigRefs} references`, `${bigMeasured.toFixed(1)} ms`);
   row('20,000-line floor: yaml parseAllDocuments alone', `${bigFloor.toFixed(1)} ms`);
   row('20,000-line ratio', ratio(bigMeasured, bigFloor), `target ≤ 1.5×  ${verdict(bigMeasured / bigFloor <= 1.5)}`);

@@ -31,3 +31,25 @@ export function ratio(measured: number, floor: number): string {
 export function verdict(ok: boolean): string {
   return ok ? 'ok' : 'OVER TARGET';
 }
+
+/**
+ * Medians of two workloads measured alternately (floor, measured, floor, …) so that GC pressure and machine noise
+ * fall on both alike.
+ */
+export function timePair(floorFn: () => void, measuredFn: () => void, runs = 9, warmup = 2): { floor: number; measured: number } {
+  for (let i = 0; i < warmup; i++) {
+    floorFn();
+    measuredFn();
+  }
+  const floor: number[] = [];
+  const measured: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    let t0 = performance.now();
+    floorFn();
+    floor.push(performance.now() - t0);
+    t0 = performance.now();
+    measuredFn();
+    measured.push(performance.now() - t0);
+  }
+  return { floor: percentile(floor, 50), measured: percentile(measured, 50) };
+}
