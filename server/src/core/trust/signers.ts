@@ -95,10 +95,44 @@ export function trustMaterialFromRoot(rootJson: unknown): TrustMaterial {
   }
   assertValidityStarts(root);
   try {
-    return toTrustMaterial(root);
+    return memoizeAnchors(toTrustMaterial(root));
   } catch (err) {
     throw new ImageTrustError('POLICY_INVALID', `The Sigstore trusted root cannot be read: ${(err as Error).message}`, { cause: err });
   }
+}
+
+/**
+ * The certificates of a trusted root never change, yet the library re-encodes them (`toDER`) and re-checks their
+ * signatures for every signature it verifies. Remember those answers on the anchor objects themselves: the same
+ * inputs give the same results, and keyless verification gets several times cheaper. Leaf certificates (new for
+ * every signature) are untouched.
+ */
+function memoizeAnchors(material: TrustMaterial): TrustMaterial {
+  for (const ca of material.certificateAuthorities) {
+    for (const cert of ca.certChain) {
+      const c = cert as unknown as {
+        root: { toDER(): Buffer };
+        tbsCertificate: { toDER(): Buffer };
+        verify(issuer?: unknown): boolean;
+      };
+      for (const part of [c.root, c.tbsCertificate]) {
+        const toDER = part.toDER.bind(part);
+        let der: Buffer | undefined;
+        part.toDER = () => (der ??= toDER());
+      }
+      const verify = c.verify.bind(c);
+      const results = new WeakMap<object, boolean>();
+      let self: boolean | undefined;
+      c.verify = (issuer?: unknown) => {
+        if (issuer === undefined) return (self ??= verify());
+        if (typeof issuer !== 'object' || issuer === null) return verify(issuer);
+        let r = results.get(issuer);
+        if (r === undefined) results.set(issuer, (r = verify(issuer)));
+        return r;
+      };
+    }
+  }
+  return material;
 }
 
 let publicGoodMaterial: TrustMaterial | undefined;
