@@ -17,6 +17,7 @@ import { startCodeServer, type CodeServer } from './support/codeServer';
 import { createDemoWorkspace, type DemoWorkspace } from './support/demoWorkspace';
 import { assertPrerequisites, e2eMissingReason, skipUnlessCI } from './support/prerequisites';
 import { launchBrowser, SCREENSHOT_DIR, Workbench, type Browser } from './support/workbench';
+import { FailureTracker } from './support/failures';
 
 const missing = e2eMissingReason();
 const STEP_TIMEOUT_MS = 120_000;
@@ -42,7 +43,8 @@ describe('Image Trust in a real VS Code (code-server + Chromium)', { ...skipUnle
   let server: CodeServer | undefined;
   let browser: Browser | undefined;
   let wb: Workbench;
-  let failed = false;
+  const failures = new FailureTracker();
+  const track = <T>(fn: () => Promise<T>) => failures.track(fn);
   const docShots = new Map<string, string>();
 
   /** A step whose screenshot may become a documentation image. */
@@ -50,17 +52,6 @@ describe('Image Trust in a real VS Code (code-server + Chromium)', { ...skipUnle
     const result = await wb.step(name, fn);
     docShots.set(name, wb.lastScreenshot);
     return result;
-  }
-
-  function track<T>(fn: () => Promise<T>): () => Promise<T> {
-    return async () => {
-      try {
-        return await fn();
-      } catch (err) {
-        failed = true;
-        throw err;
-      }
-    };
   }
 
   before(async () => {
@@ -74,12 +65,12 @@ describe('Image Trust in a real VS Code (code-server + Chromium)', { ...skipUnle
   }, { timeout: 4 * 60_000 });
 
   after(async () => {
-    if (failed && server) await server.keepLogs(path.join(SCREENSHOT_DIR, 'code-server-logs')).catch(() => {});
+    if (failures.failed && server) await server.keepLogs(path.join(SCREENSHOT_DIR, 'code-server-logs')).catch(() => {});
     await browser?.close();
     await server?.stop();
     await ws?.remove();
     await registry?.stop();
-    if (!failed && process.env.IMAGE_TRUST_UPDATE_SCREENSHOTS === '1') await updateDocScreenshots(docShots);
+    if (!failures.failed && process.env.IMAGE_TRUST_UPDATE_SCREENSHOTS === '1') await updateDocScreenshots(docShots);
   });
 
   it('lists the tag-only references in the Problems panel', { timeout: STEP_TIMEOUT_MS }, track(async () => {

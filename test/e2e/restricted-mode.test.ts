@@ -14,6 +14,7 @@ import { startCodeServer, type CodeServer } from './support/codeServer';
 import { startCountingProxy, type CountingProxy } from './support/countingProxy';
 import { assertPrerequisites, e2eMissingReason, skipUnlessCI } from './support/prerequisites';
 import { launchBrowser, SCREENSHOT_DIR, Workbench, type Browser } from './support/workbench';
+import { FailureTracker } from './support/failures';
 
 const missing = e2eMissingReason();
 const STEP_TIMEOUT_MS = 120_000;
@@ -56,18 +57,8 @@ describe('Image Trust in Restricted Mode (untrusted folder, code-server + Chromi
   let server: CodeServer | undefined;
   let browser: Browser | undefined;
   let wb: Workbench;
-  let failed = false;
-
-  function track<T>(fn: () => Promise<T>): () => Promise<T> {
-    return async () => {
-      try {
-        return await fn();
-      } catch (err) {
-        failed = true;
-        throw err;
-      }
-    };
-  }
+  const failures = new FailureTracker();
+  const track = <T>(fn: () => Promise<T>) => failures.track(fn);
 
   before(async () => {
     assertPrerequisites(missing);
@@ -81,7 +72,7 @@ describe('Image Trust in Restricted Mode (untrusted folder, code-server + Chromi
   }, { timeout: 4 * 60_000 });
 
   after(async () => {
-    if (failed && server) await server.keepLogs(path.join(SCREENSHOT_DIR, 'code-server-logs-restricted')).catch(() => {});
+    if (failures.failed && server) await server.keepLogs(path.join(SCREENSHOT_DIR, 'code-server-logs-restricted')).catch(() => {});
     await browser?.close();
     await server?.stop();
     if (ws) await rm(ws.dir, { recursive: true, force: true });
