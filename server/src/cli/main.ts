@@ -1,6 +1,4 @@
 // `image-trust` CLI: thin glue over the core. Exit 0: nothing at or above --fail-on; 1: there is; 2: usage/I/O error.
-import { existsSync } from 'node:fs';
-import { resolve as resolvePath } from 'node:path';
 import { ImageTrustError } from '../core/errors';
 import type { Severity } from '../core/findings';
 import { reportFile, type ScanReport } from '../core/report';
@@ -16,6 +14,7 @@ import { displayPath } from './paths';
 import { pinFiles } from './pin';
 import { cliRegistryClient } from './registry';
 import { addResolution } from './resolve';
+import { assertPolicyExists } from './verify';
 
 declare const __VERSION__: string | undefined;
 const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev';
@@ -61,10 +60,7 @@ export async function run(argv: string[], io: { out: (s: string) => void; err: (
         io.out(`${VERSION}\n`);
         return 0;
       case 'scan': {
-        // Checked before any work: a mistyped --policy in a CI gate must not silently check nothing.
-        if (opts.verify && opts.policy !== undefined && !existsSync(resolvePath(opts.policy))) {
-          throw new ImageTrustError('USAGE', `--policy ${opts.policy}: no such file (${resolvePath(opts.policy)})`);
-        }
+        if (opts.verify) assertPolicyExists(opts);
         const scanned = scan(opts);
         // --changed-since narrows the report before any registry work: only changed references are resolved/verified.
         const gate = opts.changedSince ? await applyChangedSince(scanned, opts.changedSince, opts.paths[0], opts.policy, process.cwd()) : undefined;
@@ -79,6 +75,7 @@ export async function run(argv: string[], io: { out: (s: string) => void; err: (
       }
       case 'tree': {
         // The tree shows signatures: it resolves and verifies (answers from the cache only with --offline).
+        assertPolicyExists(opts);
         const report = scan(opts);
         const extras = await addResolution(report, { ...opts, resolve: true, verify: true });
         io.out(opts.format === 'json' ? renderTreeJson(report, extras.referenceFields, jsonReference) : renderTreeText(report, extras.referenceFields));

@@ -19,13 +19,19 @@ export interface VerifyOutcome {
   enforceFailed: boolean;
 }
 
-export async function addVerification(report: ScanReport, opts: CliOptions, client: RegistryClient, resolutionOf: (ref: ImageRef) => Resolution | null): Promise<VerifyOutcome> {
-  const policyPath = resolvePath(opts.policy ?? POLICY_FILE);
-  // A missing default file means "no policy" (the default rule); a file named with --policy must exist, or a typo in
-  // a CI gate would silently check nothing.
-  if (opts.policy !== undefined && !existsSync(policyPath)) {
-    throw new ImageTrustError('USAGE', `--policy ${opts.policy}: no such file (${policyPath})`);
+/**
+ * A missing default policy file means "no policy" (the default rule); a file named with --policy must exist, or a
+ * typo in a CI gate would silently check nothing. Called before any work is done.
+ */
+export function assertPolicyExists(opts: CliOptions): void {
+  if (opts.policy !== undefined && !existsSync(resolvePath(opts.policy))) {
+    throw new ImageTrustError('USAGE', `--policy ${opts.policy}: no such file (${resolvePath(opts.policy)})`);
   }
+}
+
+export async function addVerification(report: ScanReport, opts: CliOptions, client: RegistryClient, resolutionOf: (ref: ImageRef) => Resolution | null): Promise<VerifyOutcome> {
+  assertPolicyExists(opts);
+  const policyPath = resolvePath(opts.policy ?? POLICY_FILE);
   const loaded = loadPolicyFile(policyPath);
   const now = new Date();
   const policyDiagnostics = policyFileDiagnostics(loaded, now);

@@ -131,10 +131,13 @@ function findingsOf(uri: string, result: ReturnType<typeof analyses.analyze>) {
 }
 
 function publishPolicyDocument(doc: TextDocument): void {
+  const before = policy.current().result.hash;
   policy.reloadFromText(doc.getText());
   const f = policy.findings();
   const diagnostics = (f?.findings ?? []).map((x) => toDiagnostic(x, f!.lines, rulesDocUri));
   void connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics });
+  // Re-judge the other documents only when the policy changed (opening the file in force re-judges nothing).
+  if (policy.current().result.hash === before) return;
   resolutions.clearVerifications();
   for (const other of documents.all()) if (other.uri !== doc.uri) publish(other);
 }

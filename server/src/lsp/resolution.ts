@@ -67,6 +67,7 @@ export class ResolutionService {
   updateSettings(settings: ImageTrustSettings): void {
     this.settings = settings;
     this.client = this.createClient();
+    this.verificationCache = this.createVerificationCache();
     this.results.clear();
     this.verifications.clear();
   }
