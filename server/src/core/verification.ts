@@ -34,7 +34,8 @@ export interface ReferenceVerification {
 }
 
 function toSpec(s: ResolvedSigner): SignerSpec {
-  return s.type === 'key' ? { type: 'key', name: s.name, publicKeyPem: s.publicKeyPem } : s;
+  // A key signer requires a transparency-log entry unless the policy opts out explicitly (`tlog: false`), as cosign.
+  return s.type === 'key' ? { type: 'key', name: s.name, publicKeyPem: s.publicKeyPem, requireTlog: s.requireTlog ?? true } : s;
 }
 
 /** Verification results kept per (digest, policy hash): content-addressed inputs, so they stay valid. */

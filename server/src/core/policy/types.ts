@@ -14,7 +14,7 @@ export const POLICY_MODES: readonly PolicyMode[] = ['enforce', 'audit', 'off'];
  * - `notation`: a Notary Project trust anchor; `certificatePem` holds one or more PEM certificates.
  */
 export type ResolvedSigner =
-  | { type: 'key'; publicKeyPem: string; name: string }
+  | { type: 'key'; publicKeyPem: string; name: string; /** Rekor entry required (default true; `tlog: false` opts out). */ requireTlog?: boolean }
   | { type: 'keyless'; issuer: string; subject?: string; subjectRegExp?: string }
   | { type: 'notation'; certificatePem: string };
 
