@@ -103,9 +103,9 @@ export class TrustTreeProvider implements vscode.TreeDataProvider<TreeNode> {
     if (r.trust && r.signatures.length === 0) out.push({ type: 'leaf', id: `${node.id}:none`, label: 'No signatures', description: r.trust.status, tooltip: r.trust.reason, icon: statusIcon(r.trust.status) });
     if (!r.trust) out.push({ type: 'leaf', id: `${node.id}:pending`, label: 'Signatures', description: 'checking…', icon: ICONS.loading });
     r.platforms.forEach((p, i) =>
-      out.push({ type: 'leaf', id: `${node.id}:plat:${i}`, label: p.platform, description: shortDigest(p.digest), tooltip: p.digest, icon: new vscode.ThemeIcon('vm'), contextValue: 'imageTrust.platform' }),
+      out.push({ type: 'leaf', id: `${node.id}:plat:${i}`, label: `${p.os}/${p.architecture}${p.variant ? `/${p.variant}` : ''}`, description: shortDigest(p.digest), tooltip: p.digest, icon: new vscode.ThemeIcon('vm'), contextValue: 'imageTrust.platform' }),
     );
-    if (r.policy?.rule) out.push({ type: 'leaf', id: `${node.id}:policy`, label: `Policy rule "${r.policy.rule}"`, description: r.policy.mode ?? '', tooltip: r.policy.exception ?? undefined, icon: new vscode.ThemeIcon('law'), contextValue: 'imageTrust.policyRule' });
+    if (r.policy?.rule) out.push({ type: 'leaf', id: `${node.id}:policy`, label: `Policy rule "${r.policy.rule}"`, description: r.policy.mode ?? '', tooltip: r.policy.exception?.message ?? r.policy.error ?? undefined, icon: new vscode.ThemeIcon('law'), contextValue: 'imageTrust.policyRule' });
     return out;
   }
 

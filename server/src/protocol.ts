@@ -1,4 +1,6 @@
-// Custom LSP messages and shared settings shape, read by both the server and the client. No imports on purpose.
+// Custom LSP messages and shared settings shape, read by both the server and the client. Type imports only (erased
+// from the client bundle): the tree's trust facts have the core's one shape, the same as the CLI's JSON.
+import type { AttestationFact, PolicyFact, SignatureFact, TrustFact } from './core/facts';
 
 export const SECTION = 'imageTrust';
 
@@ -52,12 +54,12 @@ export interface TreeReference {
   findings: { code: string; severity: string; message: string }[];
   /** What the tag points to now, when the registry answered. */
   resolvedDigest: string | null;
-  platforms: { platform: string; digest: string }[];
-  /** Trust of the digest under the policy; null until checked. */
-  trust: { digest: string; status: string; reason: string } | null;
-  signatures: { status: string; type: string; signer: string | null; issuer: string | null; foundIn: string; reason: string }[];
-  attestations: { predicateType: string; title: string; status: string; summary: string | null }[];
-  policy: { rule: string | null; mode: string | null; exception: string | null } | null;
+  platforms: { os: string; architecture: string; variant: string | null; digest: string }[];
+  /** Trust of the digest under the policy; null until checked. Same shape as the CLI's JSON (core/facts.ts). */
+  trust: TrustFact | null;
+  signatures: SignatureFact[];
+  attestations: AttestationFact[];
+  policy: PolicyFact | null;
   /** Short text for tooltips: the hover's first lines. */
   summary: string;
   /** With "Compare with branch": whether the current branch adds or changes this reference; null when off. */

@@ -80,7 +80,8 @@ export class MemoryRegistry implements RegistryReader {
     this.requests.push(`manifest ${ref}`);
     const digest = this.lookup(ref);
     const body = this.manifests.get(digest)!;
-    return { digest, mediaType: OCI_MANIFEST, body, json: JSON.parse(body.toString()) };
+    const json = JSON.parse(body.toString()) as Record<string, unknown>;
+    return { digest, mediaType: typeof json.mediaType === 'string' ? json.mediaType : OCI_MANIFEST, body, json };
   }
 
   async getBlob(_name: string, digest: string, maxBytes: number): Promise<Buffer> {

@@ -1,7 +1,9 @@
 // `image-trust` CLI: thin glue over the core. Exit 0: nothing at or above --fail-on; 1: there is; 2: usage/I/O error.
 import { ImageTrustError } from '../core/errors';
 import type { Severity } from '../core/findings';
+import type { AssessmentSettings } from '../core/assess';
 import { reportFile, type ScanReport } from '../core/report';
+import { TOOL_VERSION } from '../core/version';
 import { walk } from '../core/workspace';
 import { parseCli, USAGE, type CliOptions, type FailOn } from './args';
 import { applyChangedSince, changedSinceText } from './changed-since';
@@ -14,21 +16,20 @@ import { displayPath } from './paths';
 import { pinFiles } from './pin';
 import { cliRegistryClient } from './registry';
 import { addResolution } from './resolve';
-import { assertPolicyExists } from './verify';
+import { assertPolicyExists, cliSettings, loadCliPolicy } from './verify';
 
-declare const __VERSION__: string | undefined;
-const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev';
+const VERSION = TOOL_VERSION;
 
 const RANK: Record<Severity, number> = { error: 3, warning: 2, information: 1, hint: 0 };
 const FAIL_RANK: Record<FailOn, number> = { error: 3, warning: 2, info: 1, never: Infinity };
 
-export function scan(opts: CliOptions, cwd = process.cwd()): ScanReport {
+export function scan(opts: CliOptions, cwd = process.cwd(), settings: AssessmentSettings = { severity: opts.severity }): ScanReport {
   const walked = walk(opts.paths, { forceKind: opts.kind });
   const report: ScanReport = { files: [], notices: walked.skipped.map((s) => ({ path: displayPath(s.absPath, cwd), message: s.reason })) };
   for (const file of walked.files) {
     const path = displayPath(file.absPath, cwd);
     try {
-      report.files.push(reportFile(path, file.absPath, file.text, file.kind));
+      report.files.push(reportFile(path, file.absPath, file.text, file.kind, settings));
     } catch (err) {
       // One file's failure never stops the scan: it becomes a notice naming the problem.
       report.notices.push({ path, message: `could not analyze: ${(err as Error).message}` });
@@ -60,12 +61,15 @@ export async function run(argv: string[], io: { out: (s: string) => void; err: (
         io.out(`${VERSION}\n`);
         return 0;
       case 'scan': {
-        if (opts.verify) assertPolicyExists(opts);
-        const scanned = scan(opts);
+        assertPolicyExists(opts);
+        // The policy's `severity:` block applies to every scan; its signers only with --verify.
+        const policy = loadCliPolicy(opts);
+        const settings = cliSettings(opts, policy);
+        const scanned = scan(opts, process.cwd(), settings);
         // --changed-since narrows the report before any registry work: only changed references are resolved/verified.
         const gate = opts.changedSince ? await applyChangedSince(scanned, opts.changedSince, opts.paths[0], opts.policy, process.cwd()) : undefined;
         const report = gate?.report ?? scanned;
-        const extras = opts.resolve || opts.verify ? await addResolution(report, opts) : undefined;
+        const extras = opts.resolve || opts.verify ? await addResolution(report, opts, policy, settings) : undefined;
         if (opts.format === 'json') io.out(formatJson(report, { ...extras, changedSince: gate }));
         else if (opts.format === 'sarif') io.out(formatSarif(report, VERSION));
         else if (opts.format === 'markdown') io.out(formatMarkdown(report, { changedSince: gate }));
@@ -76,8 +80,10 @@ export async function run(argv: string[], io: { out: (s: string) => void; err: (
       case 'tree': {
         // The tree shows signatures: it resolves and verifies (answers from the cache only with --offline).
         assertPolicyExists(opts);
-        const report = scan(opts);
-        const extras = await addResolution(report, { ...opts, resolve: true, verify: true });
+        const policy = loadCliPolicy(opts);
+        const settings = cliSettings(opts, policy);
+        const report = scan(opts, process.cwd(), settings);
+        const extras = await addResolution(report, { ...opts, resolve: true, verify: true }, policy, settings);
         io.out(opts.format === 'json' ? renderTreeJson(report, extras.referenceFields, jsonReference) : renderTreeText(report, extras.referenceFields));
         return 0;
       }

@@ -1,35 +1,30 @@
-// `scan --resolve` / `--verify` and `tree`: ask registries about every reference once, add their findings, and
-// give the JSON fields per reference (public contract: added, never renamed or removed).
+// `scan --resolve` / `--verify` and `tree`: ask registries about every reference once, verify under the policy, and
+// re-assess every file with what they said (the judgement itself is core/assess.ts; the JSON fields core/facts.ts).
+import type { AssessmentSettings } from '../core/assess';
+import { resolutionFacts, verificationFacts } from '../core/facts';
 import { resolveMany, resolutionKey } from '../core/pinning';
-import type { FileReport, ScanReport } from '../core/report';
-import { resolutionFindings, type Resolution } from '../core/resolve';
+import type { LoadedPolicyFile } from '../core/policy-file';
+import { assessReport, type FileReport, type ScanReport } from '../core/report';
+import type { Resolution } from '../core/resolve';
 import type { ImageRef } from '../core/types';
 import type { CliOptions } from './args';
 import { cliRegistryClient } from './registry';
-import { addVerification, verificationFields } from './verify';
+import { addVerification } from './verify';
 
-/** `--resolve`: ask registries about every reference once, add their findings and the JSON fields. */
-export async function addResolution(report: ScanReport, opts: CliOptions) {
+/** Resolve (and with --verify, verify) every reference once, then re-assess the report; gives the JSON fields. */
+export async function addResolution(report: ScanReport, opts: CliOptions, policy: LoadedPolicyFile, settings: AssessmentSettings) {
   const client = cliRegistryClient(opts);
   const refs = report.files.flatMap((f) => f.refs);
   const resolutions = await resolveMany(client, refs);
   const of = (ref: ImageRef): Resolution | null => (ref.parsed ? resolutions.get(resolutionKey(ref)) ?? null : null);
-  for (const f of report.files) {
-    f.findings.push(...f.refs.flatMap((r) => resolutionFindings(r, of(r))));
-    f.findings.sort((a, b) => a.range.start - b.range.start);
-  }
-  const verified = opts.verify ? await addVerification(report, opts, client, of) : undefined;
+  const verified = opts.verify ? await addVerification(report, opts, client, of, policy, settings) : undefined;
   await client.flush();
+  assessReport(report, (ref) => ({ resolution: of(ref), verification: verified?.of(ref) }), settings);
   return {
-    enforceFailed: verified?.enforceFailed ?? false,
-    referenceFields: (_f: FileReport, ref: ImageRef) => {
-      const r = of(ref);
-      const fields: Record<string, unknown> = { resolvedDigest: r?.tagDigest ?? null };
-      if (ref.status === 'pinned') fields.drift = r && !r.error ? r.drift ?? false : null;
-      if (r?.error) fields.resolveError = r.error.message;
-      if (r?.platforms.length) fields.platforms = r.platforms.map((p) => ({ os: p.os, architecture: p.architecture, variant: p.variant ?? null, digest: p.digest }));
-      return verified ? { ...fields, ...verificationFields(verified.of(ref)) } : fields;
+    enforceFailed: verified?.enforceFailed(report) ?? false,
+    referenceFields: (_f: FileReport, ref: ImageRef): Record<string, unknown> => {
+      const fields = resolutionFacts(ref, of(ref));
+      return verified ? { ...fields, ...verificationFacts(verified.of(ref)) } : { ...fields };
     },
   };
 }
-

@@ -1,22 +1,24 @@
 // `scan --verify`: verify every reference's signatures and attestations under the trust policy (glue over the core).
 import { existsSync } from 'node:fs';
-import { resolve as resolvePath } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
+import type { AssessmentSettings } from '../core/assess';
+import { applySettings } from '../core/assess';
 import { ImageTrustError } from '../core/errors';
 import { LineIndex } from '../core/positions';
-import { loadPolicyFile, policyFileDiagnostics, POLICY_FILE } from '../core/policy-file';
+import { loadPolicyFile, policyFileFindings, POLICY_FILE, type LoadedPolicyFile } from '../core/policy-file';
 import type { RegistryClient } from '../core/registry';
 import type { FileReport, ScanReport } from '../core/report';
 import type { Resolution } from '../core/resolve';
 import type { ImageRef } from '../core/types';
 import { VerificationCache, verifyReference, type ReferenceVerification } from '../core/verification';
-import { join } from 'node:path';
-import { defaultCacheDir } from './registry';
 import type { CliOptions } from './args';
 import { displayPath } from './paths';
+import { defaultCacheDir } from './registry';
 
 export interface VerifyOutcome {
   of: (ref: ImageRef) => ReferenceVerification | null;
-  enforceFailed: boolean;
+  /** True when the policy is broken, or an enforce rule's finding survives in the (possibly narrowed) report. */
+  enforceFailed: (report: ScanReport) => boolean;
 }
 
 /**
@@ -29,65 +31,48 @@ export function assertPolicyExists(opts: CliOptions): void {
   }
 }
 
-export async function addVerification(report: ScanReport, opts: CliOptions, client: RegistryClient, resolutionOf: (ref: ImageRef) => Resolution | null): Promise<VerifyOutcome> {
+/** The policy file the CLI uses (--policy, else .image-trust.yaml in the current folder; missing → the default). */
+export function loadCliPolicy(opts: CliOptions): LoadedPolicyFile {
+  return loadPolicyFile(resolvePath(opts.policy ?? POLICY_FILE));
+}
+
+/** Severity settings: --severity over the policy's `severity:` block over the rule table. */
+export function cliSettings(opts: CliOptions, policy: LoadedPolicyFile): AssessmentSettings {
+  return { severity: opts.severity, policySeverity: policy.result.policy?.severity };
+}
+
+export async function addVerification(
+  report: ScanReport,
+  opts: CliOptions,
+  client: RegistryClient,
+  resolutionOf: (ref: ImageRef) => Resolution | null,
+  loaded: LoadedPolicyFile,
+  settings: AssessmentSettings,
+): Promise<VerifyOutcome> {
   assertPolicyExists(opts);
-  const policyPath = resolvePath(opts.policy ?? POLICY_FILE);
-  const loaded = loadPolicyFile(policyPath);
   const now = new Date();
-  const policyDiagnostics = policyFileDiagnostics(loaded, now);
-  if (policyDiagnostics.length && loaded.text !== null) {
-    const lines = new LineIndex(loaded.text);
-    report.policy = {
-      path: displayPath(policyPath),
-      absPath: policyPath,
-      lines,
-      findings: policyDiagnostics.map((d) => ({ code: 'policy-invalid', severity: d.severity, message: `${d.path ? `${d.path}: ` : ''}${d.message}`, range: d.range })),
-    };
+  const policyFindings = policyFileFindings(loaded, now)
+    .map((f) => applySettings(f, undefined, settings))
+    .filter((f) => f !== null);
+  if (policyFindings.length && loaded.text !== null) {
+    report.policy = { path: displayPath(loaded.path), absPath: loaded.path, lines: new LineIndex(loaded.text), findings: policyFindings };
   }
   const results = new Map<ImageRef, ReferenceVerification | null>();
   const cache = new VerificationCache({ file: join(opts.cacheDir ?? defaultCacheDir(), 'verifications.json') });
   await Promise.all(
     report.files.flatMap((f: FileReport) =>
       f.refs.map(async (ref) => {
-        const v = await verifyReference(client, ref, resolutionOf(ref), loaded.result, { now, path: f.path, cache });
-        results.set(ref, v);
-        if (v) f.findings.push(...v.findings);
+        results.set(ref, await verifyReference(client, ref, resolutionOf(ref), loaded.result, { now, path: f.path, cache }));
       }),
     ),
   );
-  for (const f of report.files) f.findings.sort((a, b) => a.range.start - b.range.start);
   try {
     cache.flush();
   } catch {
     /* the cache is an optimization: a read-only cache dir must not fail the scan */
   }
-  const enforceFailed = [...results.values()].some((v) => v?.policy.mode === 'enforce' && v.findings.some((x) => x.severity === 'error')) || loaded.result.broken;
-  return { of: (ref) => results.get(ref) ?? null, enforceFailed };
-}
-
-/** JSON fields of one reference (public contract: add, never rename or remove). */
-export function verificationFields(v: ReferenceVerification | null): Record<string, unknown> {
-  if (!v) return { signatures: [], attestations: [], policy: null, trust: null };
   return {
-    signatures: (v.trust?.signatures ?? []).map((s) => ({
-      status: s.status,
-      signer: s.signer ?? null,
-      issuer: s.issuer ?? null,
-      type: s.type,
-      logIndex: s.logIndex ?? null,
-      integratedTime: s.integratedTime ?? null,
-      foundIn: s.foundIn,
-      reason: s.reason,
-    })),
-    attestations: (v.trust?.attestations ?? []).map((a) => ({
-      predicateType: a.predicateType,
-      status: a.status,
-      summary: a.summary?.summary ?? null,
-      signer: a.signer ?? null,
-      foundIn: a.foundIn,
-      reason: a.reason,
-    })),
-    policy: { rule: v.policy.rule, mode: v.policy.mode, exception: v.policy.exception, ...(v.policy.error ? { error: v.policy.error } : {}) },
-    trust: v.trust ? { digest: v.trust.digest, status: v.trust.status, reason: v.trust.reason, cached: v.cacheAgeMs !== undefined, cacheAgeMs: v.cacheAgeMs ?? null } : v.digest ? null : { digest: null, status: 'error', reason: 'digest unknown', cached: false },
+    of: (ref) => results.get(ref) ?? null,
+    enforceFailed: (r) => loaded.result.broken || r.files.some((f) => f.findings.some((x) => x.mode === 'enforce' && x.severity === 'error')),
   };
 }

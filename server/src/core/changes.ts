@@ -401,7 +401,8 @@ function selectFile(f: FileReport, diff: FileDiff | undefined): { file: FileRepo
     const end = f.lines.positionAt(d.range.end).line + 1;
     return isReferenceChanged(diff, { lines: { start, end }, text: f.lines.text.slice(d.range.start, d.range.end) });
   };
-  return { file: { ...f, refs: changed, findings: f.findings.filter(keep) }, unchanged };
+  const keepProblem = (p: { message: string; range: OffsetRange }) => keep({ code: 'unreadable-yaml', severity: 'warning', message: p.message, range: p.range });
+  return { file: { ...f, refs: changed, problems: f.problems.filter(keepProblem), findings: f.findings.filter(keep) }, unchanged };
 }
 
 /**

@@ -2,6 +2,7 @@
 // policy; unreadable or broken file → a broken result (fail closed), never the default policy.
 import { existsSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+import type { Finding } from './findings';
 import { defaultPolicy, expiredExceptionDiagnostics, loadPolicy, type PolicyDiagnostic, type PolicyLoadResult } from './policy';
 
 export const POLICY_FILE = '.image-trust.yaml';
@@ -31,4 +32,19 @@ export function loadPolicyFile(path: string): LoadedPolicyFile {
 export function policyFileDiagnostics(loaded: LoadedPolicyFile, now: Date): PolicyDiagnostic[] {
   const expired = loaded.result.policy ? expiredExceptionDiagnostics(loaded.result.policy, now) : [];
   return [...loaded.result.diagnostics, ...expired].sort((a, b) => a.range.start - b.range.start);
+}
+
+/**
+ * The policy file's own findings (`policy-invalid`), one message for the editor and the CLI. Errors of a broken
+ * policy carry `mode: 'enforce'`: a broken policy fails closed, and no severity setting may lower that.
+ */
+export function policyFileFindings(loaded: LoadedPolicyFile, now: Date): Finding[] {
+  const broken = loaded.result.broken;
+  return policyFileDiagnostics(loaded, now).map((d) => ({
+    code: 'policy-invalid',
+    severity: d.severity,
+    message: `${d.path ? `${d.path}: ` : ''}${d.message}${broken && d.severity === 'error' ? ' — nothing is reported as verified until the policy is fixed.' : ''}`,
+    range: d.range,
+    ...(broken && d.severity === 'error' ? { mode: 'enforce' as const } : {}),
+  }));
 }

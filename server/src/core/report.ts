@@ -1,8 +1,9 @@
 // A scan report: every file's references and findings, shared by the CLI formats (and later the tree view).
 import { analyzeText } from './analyze';
-import { problemFindings, referenceFindings, type Finding, type SeverityOverrides } from './findings';
+import { assessFile, type AssessmentSettings, type ReferenceFacts } from './assess';
+import type { Finding } from './findings';
 import type { LineIndex } from './positions';
-import type { FileKind, ImageRef } from './types';
+import type { FileKind, ImageRef, OffsetRange } from './types';
 
 export interface FileReport {
   /** Path as shown to the user (relative to the cwd, `/` separators). */
@@ -10,6 +11,9 @@ export interface FileReport {
   absPath: string;
   kind: FileKind;
   refs: ImageRef[];
+  /** YAML documents that could not be read (each becomes an `unreadable-yaml` finding). */
+  problems: { message: string; range: OffsetRange }[];
+  /** The findings as assessed last (`assessReport` recomputes them once the registry and signatures have answered). */
   findings: Finding[];
   lines: LineIndex;
 }
@@ -34,10 +38,16 @@ export interface ScanReport {
   notices: Notice[];
 }
 
-export function reportFile(path: string, absPath: string, text: string, kind: FileKind, overrides: SeverityOverrides = {}): FileReport {
+export function reportFile(path: string, absPath: string, text: string, kind: FileKind, settings: AssessmentSettings = {}): FileReport {
   const { refs, lines, problems } = analyzeText(text, kind);
-  const findings = [...refs.flatMap((r) => referenceFindings(r, overrides)), ...problemFindings(problems, overrides)].sort((a, b) => a.range.start - b.range.start);
-  return { path, absPath, kind, refs, findings, lines };
+  const file = { path, absPath, kind, refs, problems, lines, findings: [] as Finding[] };
+  file.findings = assessFile(file, () => ({}), settings);
+  return file;
+}
+
+/** Re-assess every file with what the registry and the signatures said (one judgement: `assess.ts`). */
+export function assessReport(report: ScanReport, factsOf: (ref: ImageRef) => ReferenceFacts, settings: AssessmentSettings = {}): void {
+  for (const f of report.files) f.findings = assessFile(f, factsOf, settings);
 }
 
 /** Every place with findings: the scanned files, then the policy file when it has problems. */

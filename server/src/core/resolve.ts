@@ -2,11 +2,10 @@
 // pinned references whether the tag moved under the pin or the pinned digest is gone. Compares like with like: a pin
 // to one platform's manifest that is still inside the tag's current index is not drift.
 import { ImageTrustError } from './errors';
-import type { Finding, SeverityOverrides } from './findings';
+import type { Finding } from './findings';
 import { RULES } from './findings';
 import { findPlatform, resolvePlatforms, type PlatformManifest } from './registry/platforms';
 import type { RegistryClient } from './registry/client';
-import { isSuppressed } from './suppressions';
 import type { ImageRef } from './types';
 
 export interface PlatformSpec {
@@ -119,14 +118,12 @@ function short(d: string | null | undefined): string {
   return d ? `${d.slice(0, 19)}…` : '?';
 }
 
-/** Findings that need the registry: tag-moved, digest-not-found, resolve-failed, single-platform-pin. */
-export function resolutionFindings(ref: ImageRef, r: Resolution | null, overrides: SeverityOverrides = {}): Finding[] {
+/** Findings that need the registry (tag-moved, digest-not-found, resolve-failed, single-platform-pin), before settings. */
+export function resolutionFindings(ref: ImageRef, r: Resolution | null): Finding[] {
   if (!r || !ref.parsed) return [];
   const out: Finding[] = [];
   const add = (code: string, message: string) => {
-    const setting = overrides[code] ?? RULES[code]?.defaultSeverity ?? 'warning';
-    if (setting === 'off' || isSuppressed(ref.ignored, code)) return;
-    out.push({ code, severity: setting, message, range: ref.range });
+    out.push({ code, severity: RULES[code]?.defaultSeverity ?? 'warning', message, range: ref.range });
   };
   const name = ref.parsed.familiar;
   if (r.error) {

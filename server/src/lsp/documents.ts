@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyzeText, type Analysis } from '../core/analyze';
 import { IncrementalExtractor } from '../core/incremental';
-import { problemFindings, referenceFindings, type Finding } from '../core/findings';
+import type { Finding } from '../core/findings';
 import { detectKind } from '../core/kinds';
 import { LineIndex } from '../core/positions';
 import type { FileKind } from '../core/types';
@@ -18,6 +18,7 @@ export interface DocumentAnalysis {
   version: number;
   kind: FileKind | null;
   analysis: Analysis | null;
+  /** Findings about the file as a whole (too large, analysis failed); reference findings come from core/assess. */
   findings: Finding[];
   lines: LineIndex;
 }
@@ -113,10 +114,7 @@ export class DocumentAnalyses {
         let extractor = this.extractors.get(uri);
         if (!extractor) this.extractors.set(uri, (extractor = new IncrementalExtractor()));
         const analysis = analyzeText(text, kind, (t, k) => extractor.extract(t, k));
-        const findings = [...analysis.refs.flatMap((r) => referenceFindings(r, settings.severity)), ...problemFindings(analysis.problems, settings.severity)].sort(
-          (a, b) => a.range.start - b.range.start,
-        );
-        result = { uri, version, kind, analysis, findings, lines: analysis.lines };
+        result = { uri, version, kind, analysis, findings: [], lines: analysis.lines };
       } catch (err) {
         // A crash in one document's analysis never takes the server down: it becomes one diagnostic.
         const finding: Finding = {

@@ -5,7 +5,9 @@ import { CodeActionKind, createConnection, ProposedFeatures, TextDocuments, Text
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { diffWorkingTree, isReferenceChanged, referenceSite, repoRelativePath, type WorkingTreeDiff } from '../core/changes';
 import { resolutionKey } from '../core/pinning';
-import { resolutionFindings } from '../core/resolve';
+import { assessFile, type AssessmentSettings } from '../core/assess';
+import type { SeverityOverrides } from '../core/findings';
+import type { ImageRef } from '../core/types';
 import { BUSY_NOTIFICATION, DEFAULT_SETTINGS, SECTION, TREE_CHANGED_NOTIFICATION, TREE_REQUEST, type ImageTrustSettings, type TreeResult } from '../protocol';
 import { codeActions, PIN_FILE_COMMAND, PIN_REFERENCE_COMMAND, PIN_WORKSPACE_COMMAND, REFRESH_COMMAND, VERIFY_COMMAND } from './codeActions';
 import { toDiagnostic } from './diagnostics';
@@ -120,20 +122,22 @@ function relativePath(uri: string): string {
   }
 }
 
-/** Every finding of a document: offline ones, then what the registry and the policy added. */
+/** Severity settings: the editor's over the policy file's `severity:` block over the rule table. */
+function assessmentSettings(): AssessmentSettings {
+  return { severity: settings.severity as SeverityOverrides, policySeverity: policy.current().result.policy?.severity };
+}
+
+/** Every finding of a document: the one judgement of the core, over what the registry and the policy said so far. */
 function findingsOf(uri: string, result: ReturnType<typeof analyses.analyze>) {
   const refs = result.analysis?.refs ?? [];
-  const online = refs.flatMap((r) => [
-    ...resolutionFindings(r, resolutions.get(r) ?? null, settings.severity),
-    ...(resolutions.verification(uri, r)?.findings ?? []).filter((f) => settings.severity[f.code] !== 'off'),
-  ]);
-  return online.length ? [...result.findings, ...online].sort((a, b) => a.range.start - b.range.start) : result.findings;
+  const factsOf = (r: ImageRef) => ({ resolution: resolutions.get(r) ?? null, verification: resolutions.verification(uri, r) ?? null });
+  return assessFile({ refs, problems: result.analysis?.problems ?? [], fileFindings: result.findings }, factsOf, assessmentSettings());
 }
 
 function publishPolicyDocument(doc: TextDocument): void {
   const before = policy.current().result.hash;
   policy.reloadFromText(doc.getText());
-  const f = policy.findings();
+  const f = policy.findings(assessmentSettings());
   const diagnostics = (f?.findings ?? []).map((x) => toDiagnostic(x, f!.lines, rulesDocUri));
   void connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics });
   // Re-judge the other documents only when the policy changed (opening the file in force re-judges nothing).

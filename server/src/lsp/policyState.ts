@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadPolicy } from '../core/policy';
-import { loadPolicyFile, policyFileDiagnostics, type LoadedPolicyFile } from '../core/policy-file';
+import { applySettings, type AssessmentSettings } from '../core/assess';
+import { loadPolicyFile, policyFileFindings, type LoadedPolicyFile } from '../core/policy-file';
 import { LineIndex } from '../core/positions';
 import type { Finding } from '../core/findings';
 
@@ -38,19 +39,14 @@ export class PolicyState {
     this.loaded = { path: p, text, result: loadPolicy(text, { policyPath: p, readFile: (f) => readFileSync(f, 'utf8') }) };
   }
 
-  /** Diagnostics of the policy file itself (as findings with offsets into its text). */
-  findings(): { lines: LineIndex; findings: Finding[] } | null {
+  /** Diagnostics of the policy file itself (as findings with offsets into its text), settings applied. */
+  findings(settings: AssessmentSettings = {}): { lines: LineIndex; findings: Finding[] } | null {
     const l = this.current();
     if (l.text === null) return null;
-    return {
-      lines: new LineIndex(l.text),
-      findings: policyFileDiagnostics(l, new Date()).map((d) => ({
-        code: 'policy-invalid',
-        severity: d.severity,
-        message: `${d.path ? `${d.path}: ` : ''}${d.message}${l.result.broken && d.severity === 'error' ? ' — nothing is reported as verified until the policy is fixed.' : ''}`,
-        range: d.range,
-      })),
-    };
+    const findings = policyFileFindings(l, new Date())
+      .map((f) => applySettings(f, undefined, settings))
+      .filter((f): f is Finding => f !== null);
+    return { lines: new LineIndex(l.text), findings };
   }
 }
 

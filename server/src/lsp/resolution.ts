@@ -32,6 +32,7 @@ export class ResolutionService {
   private pending: { uri: string; ref: ImageRef }[] = [];
   private readonly verifications = new Map<string, ReferenceVerification | null>();
   private verificationCache: VerificationCache;
+  private readonly timers = new Set<NodeJS.Timeout>();
   /** Number of background jobs running (for the status bar spinner). */
   busy = 0;
 
@@ -79,7 +80,29 @@ export class ResolutionService {
 
   /** The verification of a reference in a document, if known. */
   verification(uri: string, ref: ImageRef): ReferenceVerification | null | undefined {
-    return ref.parsed ? this.verifications.get(`${uri}\0${resolutionKey(ref)}`) : undefined;
+    if (!ref.parsed) return undefined;
+    const vkey = `${uri}\0${resolutionKey(ref)}`;
+    const v = this.verifications.get(vkey);
+    // A verdict past its validUntil (signature expiry, certificate notAfter) is no verdict: it is checked again.
+    if (v?.trust?.validUntil !== undefined && !(Date.now() < Date.parse(v.trust.validUntil))) {
+      this.verifications.delete(vkey);
+      return undefined;
+    }
+    return v;
+  }
+
+  /** At a verdict's validUntil, forget it and re-publish, so an open editor never shows an expired "verified". */
+  private expireAt(vkey: string, key: string, validUntil: string | undefined): void {
+    if (validUntil === undefined) return;
+    const ms = Math.min(Math.max(Date.parse(validUntil) - Date.now(), 0) + 50, 2 ** 31 - 1);
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (this.verifications.get(vkey)?.trust?.validUntil !== validUntil) return;
+      this.verifications.delete(vkey);
+      this.onResolved(new Set([key]));
+    }, Number.isNaN(ms) ? 0 : ms);
+    timer.unref?.();
+    this.timers.add(timer);
   }
 
   /** Queue references for background resolution and verification (debounced; never blocks the caller). */
@@ -114,6 +137,7 @@ export class ResolutionService {
             return null;
           });
           this.verifications.set(vkey, v);
+          this.expireAt(vkey, key, v?.trust?.validUntil);
         }),
       );
       await this.client.flush().catch((err) => this.env.log(`cache not saved: ${(err as Error).message}`));
@@ -165,5 +189,7 @@ export class ResolutionService {
 
   dispose(): void {
     clearTimeout(this.timer);
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
   }
 }

@@ -1,7 +1,9 @@
 // Data for the trust tree (`imageTrust/tree`) and the status bar, from the per-document analyses and what the
 // background work has learned. The CLI's `tree` command renders the same shape.
 import type { Finding } from '../core/findings';
-import { platformLabel } from '../core/resolve';
+import { resolutionFacts, verificationFacts } from '../core/facts';
+import type { Resolution } from '../core/resolve';
+import type { ReferenceVerification } from '../core/verification';
 import type { TreeReference, TreeResult } from '../protocol';
 import type { LineIndex } from '../core/positions';
 import type { ImageRef } from '../core/types';
@@ -39,12 +41,7 @@ export function buildTree(docs: DocumentAnalysis[], resolutions: ResolutionServi
             digest: r.parsed?.digest ?? null,
             status: r.status,
             findings: own.map((f) => ({ code: f.code, severity: f.severity, message: f.message })),
-            resolvedDigest: res?.tagDigest ?? null,
-            platforms: (res?.platforms ?? []).map((p) => ({ platform: platformLabel(p), digest: p.digest })),
-            trust: v?.trust ? { digest: v.trust.digest, status: v.trust.status, reason: v.trust.reason } : null,
-            signatures: (v?.trust?.signatures ?? []).map((s) => ({ status: s.status, type: s.type, signer: s.signer ?? null, issuer: s.issuer ?? null, foundIn: s.foundIn, reason: s.reason })),
-            attestations: (v?.trust?.attestations ?? []).map((a) => ({ predicateType: a.predicateType, title: a.summary?.title ?? a.predicateType, status: a.status, summary: a.summary?.summary ?? null })),
-            policy: v ? { rule: v.policy.rule, mode: v.policy.mode, exception: v.policy.exception?.message ?? null } : null,
+            ...treeFacts(r, res, v),
             changed: branch.changed(d.uri, r, d.lines),
             summary: [r.status, v?.trust ? `signatures ${v.trust.status}` : null, own[0]?.message].filter(Boolean).join(' · '),
           };
@@ -52,4 +49,10 @@ export function buildTree(docs: DocumentAnalysis[], resolutions: ResolutionServi
       };
     });
   return { files, compareWith: branch.ref, ...(branch.error ? { compareError: branch.error } : {}) };
+}
+
+/** The trust facts of one reference, in the core's one shape (the CLI's JSON renders the same). */
+function treeFacts(r: ImageRef, res: Resolution | undefined, v: ReferenceVerification | null | undefined) {
+  const rf = resolutionFacts(r, res);
+  return { resolvedDigest: rf.resolvedDigest, platforms: rf.platforms ?? [], ...verificationFacts(v) };
 }

@@ -45,3 +45,51 @@ export function findPlatform(platforms: PlatformManifest[], wanted: { os: string
     (p) => p.os === wanted.os && p.architecture === wanted.architecture && (wanted.variant === undefined || p.variant === wanted.variant),
   );
 }
+
+/** BuildKit marks the attestation manifests it adds to an index with this annotation (and platform unknown/unknown). */
+export const ATTESTATION_MANIFEST_ANNOTATION = 'vnd.docker.reference.type';
+
+export interface IndexEntry {
+  digest: string;
+  mediaType: string;
+  platform?: { os: string; architecture: string; variant?: string };
+  /** Provably a BuildKit attestation manifest: the annotation says so and its platform is `unknown/unknown`. */
+  attestation: boolean;
+}
+
+export interface IndexEntries {
+  isIndex: boolean;
+  entries: IndexEntry[];
+  /** Entries that are not well-formed descriptors: a verifier cannot tell what they are, so they fail closed. */
+  malformed: number;
+}
+
+/**
+ * Every entry of an index, for verification. Unlike `resolvePlatforms` (what a user may pin), nothing is dropped
+ * here: an entry without a platform can still be pulled (containerd matches it by its config's platform), so only
+ * entries that are provably attestation manifests may be skipped by a caller.
+ */
+export async function listIndexEntries(reader: RegistryReader, name: string, digest: string, opts?: RequestOptions): Promise<IndexEntries> {
+  const m = await reader.getManifest(name, digest, opts);
+  if (!INDEX_TYPES.includes(m.mediaType) && !INDEX_TYPES.includes(String(m.json.mediaType))) return { isIndex: false, entries: [], malformed: 0 };
+  if (!Array.isArray(m.json.manifests)) {
+    throw new ImageTrustError('REGISTRY_BAD_RESPONSE', `${name}@${digest}: index without a manifests list`);
+  }
+  const entries: IndexEntry[] = [];
+  let malformed = 0;
+  for (const item of m.json.manifests) {
+    const d = toDescriptor(item);
+    if (!d) {
+      malformed++;
+      continue;
+    }
+    const unknownPlatform = d.platform?.os === 'unknown' && d.platform.architecture === 'unknown';
+    const attestation = unknownPlatform && d.annotations?.[ATTESTATION_MANIFEST_ANNOTATION] === 'attestation-manifest';
+    entries.push({ digest: d.digest, mediaType: d.mediaType, ...(d.platform ? { platform: d.platform } : {}), attestation });
+  }
+  return { isIndex: true, entries, malformed };
+}
+
+export function isIndexMediaType(mediaType: string): boolean {
+  return INDEX_TYPES.includes(mediaType);
+}

@@ -7,7 +7,7 @@ import type { Bundle } from '@sigstore/bundle';
 import { crypto as sigstoreCrypto, X509Certificate, type ASN1Obj } from '@sigstore/core';
 import { toSignedEntity, Verifier, type SignedEntity, type TrustMaterial, type VerifierOptions } from '@sigstore/verify';
 import { identityMatches, type PreparedSigner, type PreparedTrust } from './signers';
-import type { SignatureStatus } from './status';
+import { earliest, type SignatureStatus } from './status';
 
 export interface EntityOutcome {
   status: SignatureStatus;
@@ -15,6 +15,8 @@ export interface EntityOutcome {
   issuer?: string;
   logIndex?: number;
   integratedTime?: number;
+  /** See SignatureResult.validUntil. */
+  validUntil?: string;
   reason: string;
 }
 
@@ -98,7 +100,10 @@ function verifyWithCertificate(entity: SignedEntity, leaf: X509Certificate, trus
       continue;
     }
     if (identityMatches(signer.identity, who.sans, undefined)) {
-      return { status: 'verified', ...claimed, signer: signer.name, reason: `Certificate signature by ${who.sans[0]} verified against ${signer.name}.` };
+      // Without a logged or timestamped time the chain was checked at "now": the verdict holds until the first notAfter.
+      const checkedNow = entity.timestamps.length === 0;
+      const validUntil = checkedNow ? earliest([leaf.notAfter, ...signer.material.certificateAuthorities.flatMap((ca) => ca.certChain.map((c) => c.notAfter))].map((d) => d.toISOString())) : undefined;
+      return { status: 'verified', ...claimed, signer: signer.name, reason: `Certificate signature by ${who.sans[0]} verified against ${signer.name}.`, ...(validUntil ? { validUntil } : {}) };
     }
     pkiErrors.push(`${signer.name}: certificate identity ${who.sans.join(', ')} is not the one configured`);
   }

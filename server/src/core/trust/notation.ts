@@ -6,7 +6,7 @@ import crypto, { X509Certificate } from 'node:crypto';
 import type { EntityOptions } from './entity';
 import type { PreparedSigner } from './signers';
 import { isRecord } from './statement';
-import type { FoundIn, SignatureResult, SignatureStatus } from './status';
+import { earliest, type FoundIn, type SignatureResult, type SignatureStatus } from './status';
 
 export const NOTATION_MEDIA_TYPES = { jws: 'application/jose+json', cose: 'application/cose' } as const;
 export const NOTATION_PAYLOAD_TYPE = 'application/vnd.cncf.notary.payload.v1+json';
@@ -40,7 +40,7 @@ const ALGORITHMS: Record<string, { hash: string; key: 'rsa' | 'ec'; curve?: stri
   ES512: { hash: 'sha512', key: 'ec', curve: 'secp521r1' },
 };
 
-type Outcome = { status: SignatureStatus; reason: string; signer?: string };
+type Outcome = { status: SignatureStatus; reason: string; signer?: string; validUntil?: string };
 
 /** A verification step failed: carries the status it earns (invalid or untrusted). */
 class NotationFailure extends Error {
@@ -83,7 +83,9 @@ function verifyEnvelope(envelope: NotationEnvelope, digest: string, signers: rea
     const header = checkProtectedHeader(jws.header, now);
     const anchored = anchorChain(chain, signers);
     checkValidity(anchored.path, header.signingTime, now);
-    return { status: 'verified', signer: claimed ?? anchored.signer.name, reason: `Notation signature verified: certificate chain to ${describe(anchored.anchor)}.` };
+    // Checked against "now": the verdict holds until the signature's expiry or the first certificate's notAfter.
+    const validUntil = earliest([header.expiry?.toISOString(), ...anchored.path.map((c) => new Date(c.validTo).toISOString())]);
+    return { status: 'verified', signer: claimed ?? anchored.signer.name, reason: `Notation signature verified: certificate chain to ${describe(anchored.anchor)}.`, ...(validUntil ? { validUntil } : {}) };
   } catch (err) {
     if (err instanceof NotationFailure) return { status: err.status, signer: claimed, reason: err.message };
     // A crypto call rejecting odd input must not abort the other signatures of the digest: not checked → error.
@@ -161,7 +163,7 @@ function targetDigest(payloadB64: string): string {
 }
 
 /** Content type, scheme, critical headers, signing time and optional expiry. */
-function checkProtectedHeader(header: Record<string, unknown>, now: Date): { signingTime: Date } {
+function checkProtectedHeader(header: Record<string, unknown>, now: Date): { signingTime: Date; expiry?: Date } {
   if (header.cty !== NOTATION_PAYLOAD_TYPE) throw invalid(`The Notation signature's content type is ${String(header.cty)}; expected ${NOTATION_PAYLOAD_TYPE}.`);
   const crit = header.crit;
   if (!Array.isArray(crit) || !crit.every((c) => typeof c === 'string') || !crit.includes(HEADERS.signingScheme)) {
@@ -179,6 +181,7 @@ function checkProtectedHeader(header: Record<string, unknown>, now: Date): { sig
     const expiry = headerTime(header, HEADERS.expiry);
     if (!expiry) throw invalid(`The Notation signature's ${HEADERS.expiry} is not a time.`);
     if (expiry < now) throw invalid(`The Notation signature expired at ${expiry.toISOString()}.`);
+    return { signingTime, expiry };
   }
   return { signingTime };
 }

@@ -23,11 +23,18 @@ export interface SignatureResult {
   logIndex?: number;
   /** Rekor integrated time, seconds since the epoch. */
   integratedTime?: number;
+  /**
+   * ISO time after which this `verified` no longer holds: the earliest of the signature's own expiry and the notAfter
+   * of every certificate that was checked against the current time (not against a logged or timestamped time).
+   */
+  validUntil?: string;
   reason: string;
 }
 
 export interface AttestationResult extends SignatureResult {
   predicateType: string;
+  /** Index of the policy requirement (in the rule's `attestations` list) this result was checked for. */
+  requirement?: number;
   /** Recognized predicate, summarized; absent when the statement could not be read. */
   summary?: AttestationSummary;
 }
@@ -40,11 +47,19 @@ export interface DigestTrust {
   signatures: SignatureResult[];
   attestations: AttestationResult[];
   reason: string;
+  /** ISO time after which a `verified` status must be re-checked (earliest `validUntil` of what made it verified). */
+  validUntil?: string;
 }
 
 /** A predicate type the policy requires, verified by a trusted signer (e.g. `https://slsa.dev/provenance/v1`). */
 export interface AttestationRequirement {
   predicateType: string;
+  /**
+   * Position of the requirement in the policy rule. When set, only attestation results checked for this requirement
+   * (with its own signers, `AttestationResult.requirement`) can satisfy it: two requirements of one predicate type
+   * (provenance from builder A and from builder B) are each satisfied on their own.
+   */
+  index?: number;
 }
 
 export interface AggregateInput {
@@ -65,12 +80,20 @@ export interface AggregateInput {
  */
 export function aggregateTrust(input: AggregateInput): DigestTrust {
   const { digest, signatures, attestations } = input;
-  const result = (status: DigestTrustStatus, reason: string): DigestTrust => ({ digest, status, signatures, attestations, reason });
+  const result = (status: DigestTrustStatus, reason: string): DigestTrust => {
+    const out: DigestTrust = { digest, status, signatures, attestations, reason };
+    if (status === 'verified') {
+      const until = earliest([...signatures, ...attestations].filter((x) => x.status === 'verified').map((x) => x.validUntil));
+      if (until) out.validUntil = until;
+    }
+    return out;
+  };
   const incomplete = input.discoveryComplete ? '' : ` Some signature locations could not be searched: ${input.discoveryErrors.join('; ')}`;
 
   const verified = signatures.filter((s) => s.status === 'verified');
   if (verified.length > 0) {
-    const missing = unmetRequirements(input.requirements, attestations);
+    const unmet = unmetRequirements(input.requirements, attestations);
+    const missing = unmet.map(requirementName);
     if (missing.length === 0) {
       const who = [...new Set(verified.map((s) => s.signer ?? 'trusted signer'))].join(', ');
       return result('verified', `Signed by ${who}.${incomplete}`);
@@ -78,7 +101,7 @@ export function aggregateTrust(input: AggregateInput): DigestTrust {
     if (!input.discoveryComplete) {
       return result('error', `Signature verified, but required attestations were not found: ${missing.join(', ')}.${incomplete}`);
     }
-    const invalidAtt = attestations.some((a) => missing.includes(a.predicateType) && a.status === 'invalid');
+    const invalidAtt = attestations.some((a) => a.status === 'invalid' && unmet.some((req) => req.predicateType === a.predicateType && (req.index === undefined || a.requirement === req.index)));
     return result(invalidAtt ? 'invalid' : 'untrusted', `Signature verified, but required attestations are missing or not verified: ${missing.join(', ')}.`);
   }
   if (!input.discoveryComplete) return result('error', `No signature verified.${incomplete}`);
@@ -93,8 +116,23 @@ export function aggregateTrust(input: AggregateInput): DigestTrust {
   return result('unsigned', `No signatures found${atts}.`);
 }
 
-function unmetRequirements(requirements: readonly AttestationRequirement[], attestations: AttestationResult[]): string[] {
-  return requirements
-    .filter((req) => !attestations.some((a) => a.status === 'verified' && a.predicateType === req.predicateType))
-    .map((req) => req.predicateType);
+function unmetRequirements(requirements: readonly AttestationRequirement[], attestations: AttestationResult[]): AttestationRequirement[] {
+  return requirements.filter((req) => !attestations.some((a) => a.status === 'verified' && a.predicateType === req.predicateType && (req.index === undefined || a.requirement === req.index)));
+}
+
+function requirementName(req: AttestationRequirement): string {
+  return req.index === undefined ? req.predicateType : `${req.predicateType} (attestations[${req.index}])`;
+}
+
+/** The earliest of ISO times (undefined entries ignored); undefined when there is none. */
+export function earliest(times: readonly (string | undefined)[]): string | undefined {
+  let best: number | undefined;
+  for (const t of times) {
+    if (t === undefined) continue;
+    const ms = Date.parse(t);
+    // An unreadable time must not extend validity: treat it as already past.
+    const v = Number.isNaN(ms) ? 0 : ms;
+    if (best === undefined || v < best) best = v;
+  }
+  return best === undefined ? undefined : new Date(best).toISOString();
 }
