@@ -27,7 +27,7 @@ describe('JSON schema for the editor', () => {
 
   test('is draft-07 and describes the top-level keys the loader accepts', () => {
     assert.equal(schema.$schema, 'http://json-schema.org/draft-07/schema#');
-    assert.deepEqual(Object.keys(schema.properties as object).sort(), ['exceptions', 'rules', 'trustedRoot', 'version']);
+    assert.deepEqual(Object.keys(schema.properties as object).sort(), ['exceptions', 'rules', 'severity', 'trustedRoot', 'version']);
     assert.equal(schema.additionalProperties, false);
   });
 

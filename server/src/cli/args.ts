@@ -1,6 +1,7 @@
 // Command-line parsing for `image-trust`. Usage errors are ImageTrustError('USAGE') → exit 2.
 import { parseArgs } from 'node:util';
 import { ImageTrustError } from '../core/errors';
+import { parseSeverityOverrides, type SeverityOverrides } from '../core/rules';
 import { FILE_KINDS, type FileKind } from '../core/types';
 
 export const USAGE = `Usage: image-trust <command> [options] [paths…]
@@ -15,6 +16,8 @@ Options (scan):
                               output format (default text; markdown is a pull-request review comment)
   --fail-on error|warning|info|never
                               exit 1 when a finding at or above this severity exists (default warning)
+  --severity RULE=LEVEL       severity of a rule: error, warning, information, hint or off (repeatable; overrides
+                              the policy file's severity: block; rules: docs/rules.md)
   --kind KIND                 treat every given file as KIND (kubernetes, dockerfile, helm-values, compose, kustomize)
   --changed-since REF         report only references the working tree adds or changes relative to the merge
                               base of REF and HEAD (pre-merge gate; needs git)
@@ -50,6 +53,8 @@ export interface CliOptions {
   caFile?: string;
   /** `--changed-since REF`: report only what changed relative to the merge base of REF and HEAD. */
   changedSince?: string;
+  /** `--severity rule=level` (repeatable; a later one for the same rule wins); `{}` when not given. */
+  severity: SeverityOverrides;
 }
 
 function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
@@ -58,6 +63,18 @@ function oneOf<T extends string>(name: string, value: string | undefined, allowe
     throw new ImageTrustError('USAGE', `--${name} must be one of ${allowed.join(', ')} (got "${value}")`);
   }
   return value as T;
+}
+
+/** `--severity rule=level`, repeatable: the same validation (and messages) as the editor setting and the policy file. */
+function parseSeverityFlags(flags: string[]): SeverityOverrides {
+  const pairs = flags.map((flag): [string, string] => {
+    const eq = flag.indexOf('=');
+    if (eq <= 0) throw new ImageTrustError('USAGE', `--severity needs RULE=LEVEL, e.g. --severity templated=off (got "${flag}")`);
+    return [flag.slice(0, eq).trim(), flag.slice(eq + 1).trim()];
+  });
+  const { overrides, errors } = parseSeverityOverrides(pairs);
+  if (errors.length > 0) throw new ImageTrustError('USAGE', `--severity: ${errors.map((e) => e.message).join('; ')}`);
+  return overrides;
 }
 
 export function parseCli(argv: string[]): CliOptions {
@@ -81,6 +98,7 @@ export function parseCli(argv: string[]): CliOptions {
         'insecure-registry': { type: 'string', multiple: true },
         'ca-file': { type: 'string' },
         'changed-since': { type: 'string' },
+        severity: { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', default: false },
       },
@@ -104,6 +122,7 @@ export function parseCli(argv: string[]): CliOptions {
     insecureRegistries: values['insecure-registry'] ?? [],
     caFile: values['ca-file'],
     changedSince: values['changed-since'],
+    severity: parseSeverityFlags(values.severity ?? []),
   };
   if (values.version) return { ...base, command: 'version' };
   if (values.help || positionals.length === 0) return { ...base, command: 'help' };

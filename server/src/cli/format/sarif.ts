@@ -1,9 +1,25 @@
 // `--format sarif`: SARIF 2.1.0 for code-scanning tools (rules with help text, results with regions).
 import { createHash } from 'node:crypto';
-import { RULES, type Severity } from '../../core/findings';
 import { findingSources, type ScanReport } from '../../core/report';
+import { RULE_IDS, RULES, type Severity } from '../../core/rules';
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', information: 'note', hint: 'note' };
+const RULES_DOC = 'https://github.com/image-trust/image-trust/blob/main/docs/rules.md';
+
+/** SARIF `reportingDescriptor` of a rule, from the table of rules (core/rules.ts). */
+export function sarifRule(id: string) {
+  const r = RULES[id];
+  const help = r?.help ?? id;
+  return {
+    id,
+    name: id.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase()),
+    shortDescription: { text: r?.title ?? id },
+    fullDescription: { text: help },
+    help: { text: help, markdown: `${help}\n\nSee docs/rules.md#${id}.` },
+    helpUri: `${RULES_DOC}#${id}`,
+    defaultConfiguration: { level: LEVEL[r?.defaultSeverity ?? 'warning'] },
+  };
+}
 
 /**
  * Which occurrence of `text` in the file this finding is, counted in the file text rather than among the reported
@@ -34,20 +50,11 @@ class Occurrences {
 }
 
 export function formatSarif(report: ScanReport, version: string): string {
-  const usedRules = new Set<string>(Object.keys(RULES));
+  // Every rule of the table (a code outside it would still get an entry, so ruleIndex always resolves).
+  const usedRules = new Set<string>(RULE_IDS);
   for (const f of findingSources(report)) for (const d of f.findings) usedRules.add(d.code);
   const ruleIds = [...usedRules];
-  const rules = ruleIds.map((id) => {
-    const r = RULES[id];
-    return {
-      id,
-      name: id.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase()),
-      shortDescription: { text: r?.title ?? id },
-      fullDescription: { text: r?.help ?? id },
-      help: { text: r?.help ?? id, markdown: `${r?.help ?? id}\n\nSee docs/rules.md#${id}.` },
-      defaultConfiguration: { level: LEVEL[r?.defaultSeverity ?? 'warning'] },
-    };
-  });
+  const rules = ruleIds.map(sarifRule);
   const occurrences = new Occurrences();
   const results = findingSources(report).flatMap((f) =>
     f.findings.map((d) => {

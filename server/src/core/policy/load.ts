@@ -2,7 +2,8 @@
 
 import { createHash } from 'node:crypto';
 import * as nodePath from 'node:path';
-import { parseDocument, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, parseDocument, type Node } from 'yaml';
+import { checkSeverityEntry, SEVERITY_SETTINGS, type SeverityOverrides } from '../rules';
 import { checkRepositoryGlob } from './globs';
 import { readExceptions } from './load-exceptions';
 import { readPolicyFile, readSigners, type MaterialContext } from './load-signers';
@@ -18,7 +19,7 @@ export interface LoadPolicyOptions {
   readFile: (absPath: string) => string;
 }
 
-const TOP_KEYS = ['version', 'trustedRoot', 'rules', 'exceptions'] as const;
+const TOP_KEYS = ['version', 'trustedRoot', 'rules', 'exceptions', 'severity'] as const;
 const RULE_KEYS = ['name', 'match', 'mode', 'requireDigest', 'verifyPlatforms', 'signers', 'attestations'] as const;
 const ATTESTATION_KEYS = ['predicateType', 'signers'] as const;
 const TRUSTED_ROOT_MEDIA_TYPE = 'application/vnd.dev.sigstore.trustedroot';
@@ -62,7 +63,41 @@ function readPolicy(reader: YamlReader, ctx: MaterialContext, root: Node | null,
   const rules = rulesNode ? readRules(reader, ctx, rulesNode) : [];
   const exceptionsNode = reader.optional(fields, 'exceptions', '');
   const exceptions = exceptionsNode ? readExceptions(reader, exceptionsNode, 'exceptions') : [];
-  return { version: 1, policyPath, trustedRoot, rules, defaultRule: defaultRule(), exceptions };
+  const severityNode = reader.optional(fields, 'severity', '');
+  const severity = severityNode ? readSeverity(reader, severityNode) : {};
+  return { version: 1, policyPath, trustedRoot, rules, defaultRule: defaultRule(), exceptions, severity };
+}
+
+/**
+ * `severity:` maps rule ids to levels (`unpinned-tag: error`, `templated: off`). A wrong rule id or level is an error
+ * at that key or value, and breaks the policy like any other error: the author asked for a severity that cannot be
+ * honoured, and silently using the default could make a CI gate pass that was meant to fail.
+ */
+function readSeverity(reader: YamlReader, node: Node): SeverityOverrides {
+  const map = reader.deref(node);
+  const example = 'e.g. `unpinned-tag: error` or `templated: off`';
+  if (!map || !isMap(map)) {
+    reader.error(map ?? node, 'severity', `\`severity\` must be a mapping of rule id to level, ${example}`);
+    return {};
+  }
+  const out: SeverityOverrides = {};
+  for (const pair of map.items) {
+    const key = pair.key as Node | null;
+    if (!key || !isScalar(key) || typeof key.value !== 'string') {
+      reader.error(key ?? map, 'severity', `keys of \`severity\` must be rule ids, ${example}`);
+      continue;
+    }
+    const path = childPath('severity', key.value);
+    const value = reader.deref(pair.value as Node | null);
+    const empty = !value || (isScalar(value) && value.value === null);
+    // An empty value is reported after the rule id is known to be right (a misspelled id is the first thing to fix).
+    const level = empty ? SEVERITY_SETTINGS[0] : isScalar(value) ? value.value : isSeq(value) ? [] : {};
+    const check = checkSeverityEntry(key.value, level);
+    if (!check.ok) reader.error(check.part === 'rule' || empty ? key : value, path, check.message);
+    else if (empty) reader.error(key, path, `\`${key.value}\` needs a level: one of ${SEVERITY_SETTINGS.join(', ')}`);
+    else out[check.rule] = check.level;
+  }
+  return out;
 }
 
 function readVersion(reader: YamlReader, node: Node): void {

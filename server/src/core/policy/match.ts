@@ -10,7 +10,7 @@ export function defaultRule(): ResolvedRule {
 
 /** The policy in force when the workspace has no `.image-trust.yaml` (never a substitute for a broken one). */
 export function defaultPolicy(): Policy {
-  return { version: 1, policyPath: null, trustedRoot: null, rules: [], defaultRule: defaultRule(), exceptions: [] };
+  return { version: 1, policyPath: null, trustedRoot: null, rules: [], defaultRule: defaultRule(), exceptions: [], severity: {} };
 }
 
 // Policies are plain data; compiled matchers are kept beside them, keyed by the rule object.

@@ -1,5 +1,6 @@
 // Data model of the trust policy file `.image-trust.yaml` after loading and validation. No I/O here.
 
+import type { SeverityOverrides } from '../rules';
 import type { OffsetRange } from '../types';
 
 /** What a rule does with an image that does not satisfy it: `enforce` → Error, `audit` → Warning, `off` → nothing. */
@@ -93,6 +94,11 @@ export interface Policy {
   defaultRule: ResolvedRule;
   /** Valid exceptions only; malformed ones are reported and dropped. */
   exceptions: PolicyException[];
+  /**
+   * The `severity:` block: severity per rule id, or `off`. Overrides the table default; the editor setting and the
+   * CLI's `--severity` override it (see `effectiveSeverity` in core/rules.ts). `{}` when absent.
+   */
+  severity: SeverityOverrides;
 }
 
 export type PolicySeverity = 'error' | 'warning';
