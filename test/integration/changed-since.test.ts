@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runCli, type CliResult } from '../support/cli';
 import { GIT_ENV, TempRepo } from '../support/git-repo';
+import { requireTool } from '../support/requirements';
 
 const DIGEST_A = `sha256:${'a'.repeat(64)}`;
 const DIGEST_B = `sha256:${'b'.repeat(64)}`;
@@ -50,7 +51,9 @@ const results = (r: CliResult): SarifResult[] => JSON.parse(r.stdout).runs[0].re
 const snippet = (res: SarifResult) => res.locations[0].physicalLocation.region.snippet.text;
 const fingerprintOf = (rs: SarifResult[], text: string) => rs.filter((x) => snippet(x) === text).map((x) => x.partialFingerprints['imageTrust/v1']);
 
-describe('scan --changed-since', () => {
+const { skip } = requireTool('git');
+
+describe('scan --changed-since', { skip }, () => {
   let repo: TempRepo;
   let mergeBase: string;
   let baseSarif: SarifResult[];
@@ -194,7 +197,7 @@ describe('scan --changed-since', () => {
   });
 });
 
-test('a clean working tree compared with HEAD: markdown is exactly the ✅ line', () => {
+test('a clean working tree compared with HEAD: markdown is exactly the ✅ line', { skip }, () => {
   const repo = new TempRepo('image-trust-gate-clean-');
   try {
     repo.write('pod.yaml', pod('p', [['a', 'nginx:1.25']]));
@@ -207,7 +210,7 @@ test('a clean working tree compared with HEAD: markdown is exactly the ✅ line'
   }
 });
 
-test('a second identical reference added below an old one is reported with its own full-scan fingerprint', () => {
+test('a second identical reference added below an old one is reported with its own full-scan fingerprint', { skip }, () => {
   const repo = new TempRepo('image-trust-gate-dup-');
   try {
     repo.write('pod.yaml', pod('p', [['a', 'nginx:1.25']]));

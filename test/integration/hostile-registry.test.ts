@@ -32,6 +32,7 @@ import {
   sha256,
   slowLoris,
   spawnCli,
+  streamStats,
   type AsyncCliResult,
   type StreamStats,
 } from '../support/hostile-registry';
@@ -47,16 +48,6 @@ async function registry(address?: string): Promise<HostileRegistry> {
   const r = await HostileRegistry.start(address);
   registries.push(r);
   return r;
-}
-
-
-/** Waits (bounded) until `condition` holds. */
-async function eventually(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) assert.fail(`${what} within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 function pod(image: string): string {
@@ -132,20 +123,20 @@ describe('hostile registry through the CLI', () => {
 describe('hostile registry: bodies and silence', () => {
   it('an error body that never ends is cut off and the connection closed (not streamed forever)', async () => {
     const reg = await registry();
-    const stats: StreamStats = { written: 0, closed: false };
+    const stats = streamStats();
     reg.on('GET', '/v2/app/manifests/1', endlessBody(404, stats));
     await assert.rejects(client().getManifest(`${reg.host}/app`, '1'), rejectsWith('REGISTRY_NOT_FOUND'));
-    await eventually(() => stats.closed, 2000, 'the client hangs up');
+    await stats.hungUp(2000);
     assert.ok(stats.written < 16 * 1024 * 1024, `${stats.written} bytes written before the hang-up`);
   });
 
   it('an endless token response is refused at the token size cap', async () => {
     const reg = await registry();
-    const stats: StreamStats = { written: 0, closed: false };
+    const stats = streamStats();
     reg.on('GET', '/token', endlessBody(200, stats));
     reg.on('*', /^\/v2\/app\//, requireAuth('Bearer never', `Bearer realm="http://${reg.host}/token",service="s"`, json(200, {})));
     await assert.rejects(client().resolve(`${reg.host}/app`, '1'), rejectsWith('TOO_LARGE', /262144-byte limit/));
-    await eventually(() => stats.closed, 2000, 'the client hangs up');
+    await stats.hungUp(2000);
     assert.ok(stats.written < 16 * 1024 * 1024);
   });
 

@@ -8,9 +8,10 @@ import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import type { CodeAction, Diagnostic } from 'vscode-languageserver-protocol';
 import { LspSession } from '../support/lsp';
-import { buildImage, pushImage, registryToolsSkipReason, startRegistry, type ImageLayout, type TestRegistry } from '../support/registry';
+import { buildImage, pushImage, startRegistry, type ImageLayout, type TestRegistry } from '../support/registry';
+import { requireRegistryTools } from '../support/requirements';
 
-const skip = registryToolsSkipReason();
+const { skip } = requireRegistryTools();
 
 describe('language server against a real registry', { skip }, () => {
   let reg: TestRegistry;

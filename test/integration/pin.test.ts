@@ -6,9 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runCli } from '../support/cli';
-import { buildImage, pushImage, registryToolsSkipReason, startRegistry, type ImageLayout, type TestRegistry } from '../support/registry';
+import { buildImage, pushImage, startRegistry, type ImageLayout, type TestRegistry } from '../support/registry';
+import { requireRegistryTools } from '../support/requirements';
 
-const skip = registryToolsSkipReason();
+const { skip } = requireRegistryTools();
 const MISSING = 'sha256:' + 'f'.repeat(64);
 
 describe('pinning against a real registry', { skip }, () => {

@@ -8,9 +8,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRegistryClient, type RequestInfo } from '../../server/src/core/registry';
 import { ImageTrustError } from '../../server/src/core/errors';
-import { buildImage, pushImage, registryToolsSkipReason, startRegistry, writeDockerConfig, type ImageLayout, type TestRegistry } from '../support/registry';
+import { buildImage, pushImage, startRegistry, writeDockerConfig, type ImageLayout, type TestRegistry } from '../support/registry';
+import { requireRegistryTools } from '../support/requirements';
 
-const skip = registryToolsSkipReason() ?? false;
+const { skip } = requireRegistryTools();
 const USER = 'alice';
 const PASS = 'S3cret-pass-word';
 

@@ -12,15 +12,15 @@ import {
   OCI_INDEX,
   OCI_MANIFEST,
   pushImage,
-  registryToolsSkipReason,
   seedManifest,
   sha256,
   startRegistry,
   type ImageLayout,
   type TestRegistry,
 } from '../support/registry';
+import { requireRegistryTools } from '../support/requirements';
 
-const skip = registryToolsSkipReason() ?? false;
+const { skip } = requireRegistryTools();
 
 /** Records every request the client makes (method, url, kind). */
 function recorder() {

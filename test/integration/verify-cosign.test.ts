@@ -9,10 +9,11 @@ import { after, before, describe, test } from 'node:test';
 import { ANNOTATIONS } from '../../server/src/core/trust/cosign';
 import type { RegistryClient } from '../../server/src/core/registry';
 import { seedManifest, startRegistry, type TestRegistry } from '../support/registry';
-import { podManifest, pushCosignSignatures, readCosignFixture, registrySkip, scanVerify, testRegistryClient, verifyOne, type VerifyScan } from '../support/signing';
+import { podManifest, pushCosignSignatures, readCosignFixture, scanVerify, testRegistryClient, verifyOne, type VerifyScan } from '../support/signing';
+import { requireRegistryTools } from '../support/requirements';
 
 const FIXTURES = path.resolve(process.cwd(), '../shared/cosign-fixtures');
-const skip = existsSync(FIXTURES) ? registrySkip() : `shared data missing: ${FIXTURES}`;
+const { skip } = existsSync(FIXTURES) ? requireRegistryTools() : { skip: `shared data missing: ${FIXTURES}` };
 
 const KEYLESS_ISSUER = 'https://github.com/login/oauth';
 const KEYLESS_SUBJECT = 'mitr@redhat.com';

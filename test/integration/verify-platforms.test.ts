@@ -7,9 +7,10 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { RegistryClient } from '../../server/src/core/registry';
 import { buildImage, pushImage, startRegistry, type ImageLayout, type TestRegistry } from '../support/registry';
-import { cosignKeySignature, newKeyPair, publicKeyPem, pushCosignSignatures, registrySkip, testRegistryClient, verifyOne } from '../support/signing';
+import { cosignKeySignature, newKeyPair, publicKeyPem, pushCosignSignatures, testRegistryClient, verifyOne } from '../support/signing';
+import { requireRegistryTools } from '../support/requirements';
 
-const skip = registrySkip();
+const { skip } = requireRegistryTools();
 
 describe('verifyPlatforms against a real registry', { skip }, () => {
   let reg: TestRegistry;

@@ -11,9 +11,10 @@ import { loadPolicyFile } from '../../server/src/core/policy-file';
 import type { RegistryClient } from '../../server/src/core/registry';
 import { runCli } from '../support/cli';
 import { buildImage, freePort, pushImage, startRegistry, type ImageLayout, type TestRegistry } from '../support/registry';
-import { cosignKeySignature, newKeyPair, podManifest, publicKeyPem, pushCosignSignatures, registrySkip, scanVerify, testRegistryClient, verifyOne, type VerifyScan } from '../support/signing';
+import { cosignKeySignature, newKeyPair, podManifest, publicKeyPem, pushCosignSignatures, scanVerify, testRegistryClient, verifyOne, type VerifyScan } from '../support/signing';
+import { requireRegistryTools } from '../support/requirements';
 
-const skip = registrySkip();
+const { skip } = requireRegistryTools();
 const OTHER_DIGEST = `sha256:${'cd'.repeat(32)}`;
 const DAY_MS = 86_400_000;
 

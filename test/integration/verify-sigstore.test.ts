@@ -22,7 +22,6 @@ import {
   newKeyPair,
   podManifest,
   publicKeyPem,
-  registrySkip,
   scanVerify,
   SLSA_PROVENANCE_V1,
   SLSA_V1_PREDICATE,
@@ -32,8 +31,9 @@ import {
   verifyOne,
   type VerifyScan,
 } from '../support/signing';
+import { requireRegistryTools } from '../support/requirements';
 
-const skip = registrySkip();
+const { skip } = requireRegistryTools();
 const CREDS = { user: 'signer', pass: 'Sigstore-test-pass' };
 const ISSUER = 'https://token.actions.githubusercontent.com';
 const IDENTITY = 'https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main';

@@ -139,6 +139,31 @@ export function manifest(bytes: Buffer, mediaType: string, advertised: string | 
 export interface StreamStats {
   written: number;
   closed: boolean;
+  /** Called once, when the client hangs up. */
+  onClose?: () => void;
+}
+
+/** StreamStats with a wait for the hang-up itself (the connection's close event), bounded by `timeoutMs`. */
+export function streamStats(): StreamStats & { hungUp(timeoutMs: number): Promise<void> } {
+  let closed!: () => void;
+  const done = new Promise<void>((resolve) => (closed = resolve));
+  const stats = {
+    written: 0,
+    closed: false,
+    onClose: () => closed(),
+    async hungUp(timeoutMs: number): Promise<void> {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`the client did not hang up within ${timeoutMs} ms (${stats.written} bytes written)`)), timeoutMs);
+      });
+      try {
+        await Promise.race([done, timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+  return stats;
 }
 
 /** A chunked body that never ends: writes as fast as the client reads until it disconnects. */
@@ -146,7 +171,10 @@ export function endlessBody(status: number, stats: StreamStats = { written: 0, c
   return (_req, res) => {
     res.writeHead(status, { 'content-type': 'application/octet-stream' });
     const chunk = Buffer.alloc(64 * 1024, 0x20);
-    res.on('close', () => (stats.closed = true));
+    res.on('close', () => {
+      stats.closed = true;
+      stats.onClose?.();
+    });
     const pump = () => {
       while (!stats.closed) {
         stats.written += chunk.length;
@@ -168,6 +196,7 @@ export function slowLoris(intervalMs: number, status = 200, stats: StreamStats =
     res.on('close', () => {
       stats.closed = true;
       clearInterval(timer);
+      stats.onClose?.();
     });
   };
 }

@@ -1,8 +1,7 @@
 // Test bed: a real OCI registry (Debian's `docker-registry`, distribution 2.8) on 127.0.0.1, images built as OCI
 // layouts in JS and pushed with `skopeo`, and manifests seeded straight into the registry's storage.
 //
-//   const skip = registryToolsSkipReason();              // string when docker-registry/skopeo/... are missing
-//   describe('…', { skip }, () => {
+//   describe('…', requireRegistryTools(), () => {        // ./requirements: skip locally, fail under CI=true
 //     let reg: TestRegistry;
 //     before(async () => { reg = await startRegistry({ auth: { user: 'u', pass: 'p' }, tls: true }); });
 //     after(() => reg?.stop());
@@ -16,7 +15,6 @@
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
@@ -24,25 +22,16 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { missingTools, REGISTRY_TOOLS } from './requirements';
 
 // ---- tools ------------------------------------------------------------------------------------------------------
+// Which programs the test bed needs, and what a suite does without them, live in ./requirements (REGISTRY_TOOLS,
+// requireRegistryTools: skipped locally with the reason, a failure under CI=true).
 
-const REQUIRED_TOOLS = [
-  { cmd: 'docker-registry', pkg: 'docker-registry' },
-  { cmd: 'skopeo', pkg: 'skopeo' },
-  { cmd: 'htpasswd', pkg: 'apache2-utils' },
-  { cmd: 'openssl', pkg: 'openssl' },
-];
-
-function onPath(cmd: string): boolean {
-  return (process.env.PATH ?? '').split(path.delimiter).some((dir) => dir && existsSync(path.join(dir, cmd)));
-}
-
-/** Why registry tests cannot run here (a missing program and the package providing it), or undefined. */
+/** Why registry tests cannot run here (each missing program and how to install it), or undefined. */
 export function registryToolsSkipReason(): string | undefined {
-  const missing = REQUIRED_TOOLS.filter((t) => !onPath(t.cmd));
-  if (missing.length === 0) return undefined;
-  return `registry test bed unavailable: missing ${missing.map((t) => t.cmd).join(', ')} (apt-get install -y ${[...new Set(missing.map((t) => t.pkg))].join(' ')})`;
+  const reason = missingTools(REGISTRY_TOOLS);
+  return reason && `registry test bed unavailable: ${reason}`;
 }
 
 /** Throws with the skip reason when the test bed's programs are missing. */

@@ -6,12 +6,13 @@ import { before, describe, test } from 'node:test';
 import { discoverSignatures } from '../../server/src/core/trust/discovery';
 import { NOTATION_COSE_REASON, NOTATION_UNVERIFIED_REASON, verifyDigest, type DigestTrust } from '../../server/src/core/trust/index';
 import type { SignerSpec } from '../../server/src/core/trust/signers';
-import { makeNotationPki, NOTATION_COSE_MEDIA_TYPE, NOTATION_JWS_MEDIA_TYPE, notationJws, opensslSkipReason, type NotationPki } from '../support/notation-signing';
+import { makeNotationPki, NOTATION_COSE_MEDIA_TYPE, NOTATION_JWS_MEDIA_TYPE, notationJws, type NotationPki } from '../support/notation-signing';
+import { requireTool } from '../support/requirements';
 import { MemoryRegistry, sha256 } from '../support/trust-memory-registry';
 
 const NAME = 'registry.example/acme/app';
 const NOTATION_TYPE = 'application/vnd.cncf.notary.signature';
-const skip = opensslSkipReason();
+const { skip } = requireTool('openssl');
 
 function imageRegistry() {
   const registry = new MemoryRegistry();
