@@ -89,7 +89,6 @@ describe('headline for each state', () => {
 
   test(
     'pinned, trusted signature verified but a required attestation missing: the headline does not deny the trusted signature',
-    { todo: 'hover.ts maps every `untrusted` trust to "no trusted signature", but aggregateTrust also reports `untrusted` when a trusted signature verified and only a required attestation is missing' },
     () => {
       const t = trust('untrusted', 'Signature verified, but required attestations are missing or not verified: https://slsa.dev/provenance/v1 (attestations[0]).', [goodSig]);
       const text = hover({ ref: ref(`nginx@${PIN}`), verification: verification(t) });

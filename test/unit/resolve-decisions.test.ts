@@ -57,7 +57,6 @@ describe('resolutionFindings', () => {
 
   test(
     'digest-not-found on a digest-only reference does not talk about a tag it never had',
-    { todo: 'resolve.ts says "(the tag latest points to ?)" when the reference has no tag and no tag was resolved' },
     () => {
       const [f] = resolutionFindings(ref(`nginx@${PIN}`), res({ digestExists: false }));
       assert.equal(f.code, 'digest-not-found');

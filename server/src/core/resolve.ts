@@ -133,7 +133,8 @@ export function resolutionFindings(ref: ImageRef, r: Resolution | null): Finding
     return out;
   }
   if (ref.parsed.digest && r.digestExists === false) {
-    add('digest-not-found', `The pinned digest ${short(ref.parsed.digest)} does not exist in ${ref.parsed.name}; pulling this image will fail. Pin a digest that exists (the tag ${ref.parsed.tag ?? 'latest'} points to ${short(r.tagDigest)}).`);
+    const hint = r.tagDigest ? ` (the tag ${ref.parsed.tag ?? 'latest'} points to ${short(r.tagDigest)})` : '';
+    add('digest-not-found', `The pinned digest ${short(ref.parsed.digest)} does not exist in ${ref.parsed.name}; pulling this image will fail. Pin a digest that exists${hint}.`);
   } else if (r.drift) {
     add('tag-moved', `The tag ${ref.parsed.tag} of ${ref.parsed.name} now points to ${short(r.tagDigest)}, not the pinned ${short(ref.parsed.digest)}. An unexpected move may be a swapped image: check why before updating the pin.`);
   }

@@ -63,7 +63,10 @@ function headline(i: HoverInput): string {
   if (!pinned) return `${ICON.warn} ${name} — **not pinned**: the tag ${code(ref.parsed?.tag ?? 'latest')} can point to other bytes tomorrow`;
   if (i.resolution?.drift) return `${ICON.warn} ${name} — **pinned; the tag has moved** since`;
   if (trust === 'unsigned') return `${ICON.warn} ${name} — **pinned, unsigned**`;
+  const trustedSignature = v?.trust?.signatures.some((x) => x.status === 'verified') ?? false;
+  if ((trust === 'untrusted' || trust === 'error') && trustedSignature) return `${ICON.warn} ${name} — **pinned and signed; a required attestation is not verified**`;
   if (trust === 'untrusted') return `${ICON.warn} ${name} — **pinned; no trusted signature**`;
+  if (trust === 'error') return `${ICON.unknown} ${name} — **pinned; signatures could not be checked**`;
   return `${ICON.ok} ${name} — **pinned by digest**`;
 }
 

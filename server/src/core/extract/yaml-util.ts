@@ -315,7 +315,9 @@ export function mappingKeyPin(doc: YamlDoc, map: YAMLMap, afterKeys: readonly st
   }
   const anchorPair = lastOwnPair(map, afterKeys);
   const valueEnd = anchorPair ? pairEnd(anchorPair) : (map.range?.[1] ?? 0);
-  site.insertAt = flow ? valueEnd : lineEnd(doc.text, valueEnd);
+  // A block scalar's range ends after its last line break, at the start of the next line: step back over that break,
+  // or the key would land after the following line (in the next entry, or breaking the YAML).
+  site.insertAt = flow ? valueEnd : lineEnd(doc.text, beforeFinalBreak(doc.text, valueEnd));
   site.indent = ' '.repeat(keyColumn(doc.text, map));
   return site;
 }
@@ -334,6 +336,12 @@ function pairEnd(pair: Pair): number {
   const value = pair.value as Node | null;
   const key = pair.key as Node | null;
   return value?.range?.[1] ?? key?.range?.[1] ?? 0;
+}
+
+/** `offset`, moved back over one line break that ends just before it. */
+function beforeFinalBreak(text: string, offset: number): number {
+  if (offset > 0 && text.charCodeAt(offset - 1) === 10) return offset > 1 && text.charCodeAt(offset - 2) === 13 ? offset - 2 : offset - 1;
+  return offset;
 }
 
 /** Offset of the end of the line holding `offset` (before `\r\n`/`\n`), or the end of the text. */
