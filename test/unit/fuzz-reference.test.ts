@@ -11,9 +11,13 @@ import {
   dockerRef,
   familiarName,
   formatReference,
+  normalizeName,
   parseRaw,
   parseReference,
+  splitRepositoryName,
 } from '../../server/src/core/reference';
+import { normalizeRepositoryName } from '../../server/src/core/policy/globs';
+import { locateRepository } from '../../server/src/core/registry/hosts';
 
 const lowerAlnum = fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789'.split(''));
 const alnum = fc.constantFrom(...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'.split(''));
@@ -35,7 +39,7 @@ const domain = fc.oneof(
   fc.tuple(fc.array(hostLabel, { minLength: 2, maxLength: 3 }), fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined })).map(
     ([labels, port]) => labels.join('.') + (port === undefined ? '' : `:${port}`),
   ),
-  fc.tuple(hostLabel, fc.integer({ min: 1, max: 65535 })).map(([h, port]) => `${h}:${port}`),
+  fc.tuple(hostLabel, fc.oneof(fc.integer({ min: 1, max: 65535 }), fc.constantFrom(443, '0443'))).map(([h, port]) => `${h}:${port}`),
   fc.constant('localhost'),
   fc.constantFrom('[::1]', '[fe80::1]:5000', '[2001:db8::abcd]'),
 );
@@ -112,6 +116,33 @@ describe('reference parser: generated valid references', () => {
   });
 });
 
+describe('reference parser: one canonical name', () => {
+  test('the canonical name is a fixed point of every normalizer, and the registry is found from it', () => {
+    fc.assert(
+      fc.property(validReference, (g) => {
+        const ref = parseReference(written(g));
+        // Parsing the canonical name, strictly (names) or leniently (patterns, matchRule), changes nothing.
+        assert.equal(normalizeName(ref.name), ref.name);
+        assert.equal(normalizeRepositoryName(ref.name), ref.name);
+        assert.deepEqual(splitRepositoryName(ref.name), { domain: ref.domain, path: ref.path });
+        // The written name normalizes to it through every path.
+        const name = g.domain === null ? g.path : `${g.domain}/${g.path}`;
+        assert.equal(normalizeName(name), ref.name);
+        assert.equal(normalizeRepositoryName(name), ref.name);
+        // The registry is contacted at the same place for the written and the canonical name.
+        assert.deepEqual(locateRepository(name), locateRepository(ref.name));
+        assert.equal(locateRepository(ref.name).repository, ref.path);
+        // Canonical hosts: case folded, no default port.
+        // (`12:443` keeps its port: `12` alone would be a Docker Hub namespace.)
+        assert.ok(!/:0*443$/.test(ref.domain) || /^[0-9-]+:443$/.test(ref.domain), ref.domain);
+        assert.doesNotMatch(ref.domain, /:0\d/);
+        assert.ok(ref.domain === ref.domain.toLowerCase() || ref.domain === ref.domain.toUpperCase(), ref.domain);
+      }),
+      { numRuns: 2000, seed: 7004 },
+    );
+  });
+});
+
 /** Anything a document can hold, weighted towards the characters the grammar cares about. */
 const hostileString = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 300 }),
@@ -137,6 +168,8 @@ describe('reference parser: hostile strings', () => {
   test('parseRaw, parseReference and dockerRef throw nothing but InvalidReferenceError', () => {
     fc.assert(
       fc.property(hostileString, (s) => {
+        onlyInvalidReferenceErrors(() => normalizeName(s));
+        normalizeRepositoryName(s); // total: never throws
         onlyInvalidReferenceErrors(() => parseRaw(s));
         onlyInvalidReferenceErrors(() => parseReference(s));
         onlyInvalidReferenceErrors(() => dockerRef(s));

@@ -157,3 +157,71 @@ describe('exceptions: malformed entries are errors and do not apply', () => {
     assert.match(errorsOf(r)[0].message, /`exceptions` must be a list/);
   });
 });
+
+// Issue 10, defect 4: an exception must cover (and only cover) the same images whatever the host's spelling.
+describe('exceptions: registry host spellings', () => {
+  const now = new Date('2026-01-01');
+  const entry = (image: string) => `  - image: ${JSON.stringify(image)}\n    reason: r\n    owner: o\n    expires: 2030-01-01\n`;
+
+  test('a digest exception covers every spelling of its repository, and only with its digest', () => {
+    const p = policyWith(entry(`ghcr.io/acme/api@${DIGEST_A}`));
+    for (const name of ['ghcr.io/acme/api', 'GHCR.IO/acme/api', 'ghcr.io:443/acme/api', 'Ghcr.Io:443/acme/api']) {
+      assert.ok(findException(p, { name, digest: DIGEST_A }, now).active, name);
+      assert.deepEqual(findException(p, { name, digest: DIGEST_B }, now), {}, `${name} with another digest`);
+    }
+    assert.deepEqual(findException(p, { name: 'ghcr.io:5000/acme/api', digest: DIGEST_A }, now), {}, 'another port is another registry');
+  });
+
+  test('a digest exception written with an upper-case host or :443 is stored canonical', () => {
+    for (const image of [`GHCR.IO/acme/api@${DIGEST_A}`, `ghcr.io:443/acme/api:1.0@${DIGEST_A}`]) {
+      const p = policyWith(entry(image));
+      assert.deepEqual(p.exceptions[0].target, { type: 'digest', name: 'ghcr.io/acme/api', digest: DIGEST_A }, image);
+      assert.ok(findException(p, { name: 'ghcr.io/acme/api', digest: DIGEST_A }, now).active, image);
+    }
+  });
+
+  test('Docker Hub aliases are docker.io, for the exception and for the reference', () => {
+    for (const image of [`nginx@${DIGEST_A}`, `registry-1.docker.io/library/nginx@${DIGEST_A}`, `Index.Docker.IO/nginx@${DIGEST_A}`]) {
+      const p = policyWith(entry(image));
+      assert.deepEqual(p.exceptions[0].target, { type: 'digest', name: 'docker.io/library/nginx', digest: DIGEST_A }, image);
+      for (const name of ['nginx', 'registry-1.docker.io/library/nginx', 'index.docker.io/nginx', 'Docker.IO/library/nginx', 'docker.io:443/nginx']) {
+        assert.ok(findException(p, { name, digest: DIGEST_A }, now).active, `${image} covers ${name}`);
+      }
+    }
+  });
+
+  test('a glob exception covers every spelling of matching repositories', () => {
+    for (const image of ['ghcr.io/acme/*', 'GHCR.IO/acme/*', 'ghcr.io:443/acme/*']) {
+      const p = policyWith(entry(image));
+      for (const name of ['ghcr.io/acme/x', 'GHCR.IO/acme/x', 'ghcr.io:443/acme/x']) {
+        assert.ok(findException(p, { name, digest: null }, now).active, `${image} covers ${name}`);
+      }
+      assert.deepEqual(findException(p, { name: 'ghcr.io:5000/acme/x', digest: null }, now), {}, image);
+    }
+    const hub = policyWith(entry('registry-1.docker.io/library/*'));
+    assert.ok(findException(hub, { name: 'nginx', digest: null }, now).active);
+    assert.ok(findException(hub, { name: 'Docker.IO/library/redis', digest: null }, now).active);
+  });
+
+  test('an IPv6 host in an exception glob is literal: it does not exempt the host `1`', () => {
+    const p = policyWith(entry('[::1]:5000/**'));
+    assert.ok(findException(p, { name: '[::1]:5000/app', digest: null }, now).active);
+    assert.deepEqual(findException(p, { name: '1:5000/app', digest: null }, now), {});
+  });
+
+  test('digests are checked by the one digest grammar', () => {
+    const r = load(`version: 1\nexceptions:\n${entry(`ghcr.io/acme/api@sha256:${'A'.repeat(64)}`)}`);
+    assert.match(errorsOf(r).map((e) => e.message).join('\n'), /not a valid digest/);
+    const sha512 = policyWith(entry(`ghcr.io/acme/api@sha512:${'c'.repeat(128)}`));
+    assert.equal(sha512.exceptions[0].target.type, 'digest');
+  });
+
+  test('a digest exception on an IPv6 host is one exact image; an invalid name is an error', () => {
+    const p = policyWith(entry(`[::1]:5000/app@${DIGEST_A}`));
+    assert.deepEqual(p.exceptions[0].target, { type: 'digest', name: '[::1]:5000/app', digest: DIGEST_A });
+    assert.ok(findException(p, { name: '[::1]:5000/app', digest: DIGEST_A }, now).active);
+    const bad = load(`version: 1\nexceptions:\n${entry(`ghcr.io/acme/Api@${DIGEST_A}`)}`);
+    assert.match(errorsOf(bad).map((e) => e.message).join('\n'), /lowercase/);
+    assert.deepEqual(bad.policy!.exceptions, []);
+  });
+});

@@ -7,13 +7,20 @@ import { ImageTrustError } from '../../server/src/core/errors';
 import {
   InvalidReferenceError,
   type InvalidReferenceReason,
+  canonicalHost,
   dockerRef,
   familiarName,
   formatReference,
   isDigest,
+  isTag,
+  normalizeName,
+  parseNormalizedNamed,
   parseRaw,
   parseReference,
+  parseRepositoryName,
+  splitRepositoryName,
 } from '../../server/src/core/reference';
+import { isDigest as registryIsDigest } from '../../server/src/core/registry/digest';
 
 // ---------------------------------------------------------------------------------------------------------
 // Vectors restated from distribution/reference's test tables (shared data, read in place).
@@ -110,40 +117,52 @@ describe('distribution/reference vectors', { skip: skipVectors }, () => {
     }
   });
 
-  describe('normalizedNames (ParseNormalizedNamed)', () => {
-    for (const input of v.normalizedNames.valid) {
-      test(`valid ${JSON.stringify(input)}`, () => {
-        const ref = parseReference(input);
-        const msg = `parseReference(${JSON.stringify(input)})`;
-        assert.equal(ref.name, `${ref.domain}/${ref.path}`, `${msg}: name is domain/path`);
-        // Normalizing is idempotent, and the familiar form normalizes back to the same reference.
-        assert.equal(parseReference(ref.name).name, ref.name, `${msg}: reparse of full name`);
-        // Exception (as upstream): a Docker Hub name of 64 hex digits shortens to something read as an image ID.
-        if (!/^[a-f0-9]{64}$/.test(ref.familiar)) {
-          assert.equal(parseReference(ref.familiar).name, ref.name, `${msg}: reparse of familiar form`);
-        }
-      });
-    }
-    for (const input of v.normalizedNames.invalid) {
-      test(`invalid ${JSON.stringify(input)}`, () => {
-        catchInvalid(() => parseReference(input), `parseReference(${JSON.stringify(input)})`);
-      });
-    }
-  });
+  // parseNormalizedNamed is Go's ParseNormalizedNamed exactly; parseReference is the same with the canonical host.
+  for (const [label, parse] of [['parseNormalizedNamed', parseNormalizedNamed], ['parseReference', parseReference]] as const) {
+    describe(`normalizedNames (ParseNormalizedNamed) with ${label}`, () => {
+      for (const input of v.normalizedNames.valid) {
+        test(`valid ${JSON.stringify(input)}`, () => {
+          const ref = parse(input);
+          const msg = `${label}(${JSON.stringify(input)})`;
+          assert.equal(ref.name, `${ref.domain}/${ref.path}`, `${msg}: name is domain/path`);
+          // Normalizing is idempotent, and the familiar form normalizes back to the same reference.
+          assert.equal(parse(ref.name).name, ref.name, `${msg}: reparse of full name`);
+          // Exception (as upstream): a Docker Hub name of 64 hex digits shortens to something read as an image ID.
+          if (!/^[a-f0-9]{64}$/.test(ref.familiar)) {
+            assert.equal(parse(ref.familiar).name, ref.name, `${msg}: reparse of familiar form`);
+          }
+        });
+      }
+      for (const input of v.normalizedNames.invalid) {
+        test(`invalid ${JSON.stringify(input)}`, () => {
+          catchInvalid(() => parse(input), `${label}(${JSON.stringify(input)})`);
+        });
+      }
+    });
+  }
 
   describe('repositoryInfo (ParseRepositoryInfo)', () => {
     for (const info of v.repositoryInfo) {
       test(`repository ${info.FullName}`, () => {
         assert.equal(familiarName(info.FullName), info.FamiliarName, `familiarName(${info.FullName})`);
+        const canonicalDomain = canonicalHost(info.Domain);
+        const canonicalName = `${canonicalDomain}/${info.RemoteName}`;
         for (const name of [info.FamiliarName, info.FullName, info.AmbiguousName]) {
           if (name === '') continue;
-          const ref = parseReference(name);
-          const msg = `parseReference(${JSON.stringify(name)})`;
+          const ref = parseNormalizedNamed(name);
+          const msg = `parseNormalizedNamed(${JSON.stringify(name)})`;
           assert.equal(ref.name, info.FullName, `${msg}: name`);
           assert.equal(ref.domain, info.Domain, `${msg}: domain`);
           assert.equal(ref.path, info.RemoteName, `${msg}: path`);
           assert.equal(ref.familiar, info.FamiliarName, `${msg}: familiar`);
           assert.equal(ref.implicitLatest, true, `${msg}: implicitLatest`);
+          // The canonical parse differs only in the host's spelling (`Foo` → `FOO`).
+          const canonical = parseReference(name);
+          assert.deepEqual(
+            [canonical.name, canonical.domain, canonical.path, canonical.familiar],
+            [canonicalName, canonicalDomain, info.RemoteName, familiarName(canonicalName)],
+            `parseReference(${JSON.stringify(name)})`,
+          );
         }
       });
     }
@@ -211,7 +230,9 @@ describe('domains', () => {
   });
 
   test('a first component with uppercase is a domain; a lowercase one without . or : is a namespace', () => {
-    assert.equal(parseReference('Foo/bar').domain, 'Foo');
+    // Canonical spelling of such a host is upper-case: lower-cased, `foo/bar` would be a Docker Hub name.
+    assert.equal(parseReference('Foo/bar').domain, 'FOO');
+    assert.equal(parseRaw('Foo/bar').domain, 'Foo');
     assert.equal(parseReference('foo/bar').name, 'docker.io/foo/bar');
     assert.equal(parseReference('foo:5000/bar').domain, 'foo:5000');
   });
@@ -493,28 +514,178 @@ function goParseNormalized(s: string): ReturnType<typeof goParse> {
   return goParse(`${domain}/${remainder}`);
 }
 
-test('parseReference agrees with upstream normalization on generated input', () => {
+/** goParseNormalized, then the canonical host. */
+function goParseCanonical(s: string): ReturnType<typeof goParse> {
+  const parsed = goParseNormalized(s);
+  if (parsed === null) return null;
+  // Then our canonical spelling of the host (written out independently of the implementation): case folded (to
+  // upper case only where lower case would read as a Docker Hub namespace), port 443 and leading zeros of the port
+  // dropped, Docker Hub's aliases are docker.io (whose one-component paths get library/).
+  // A host that would no longer read as one (`foo`, `5000`) is upper-cased, or keeps its `:443` when it has no letter.
+  const m = /^(.*?)(?::(\d+))?$/.exec(parsed.domain)!;
+  const port = m[2] === undefined ? '' : m[2].replace(/^0+(?=\d)/, '');
+  let host = m[1]!.toLowerCase() + (port === '' || port === '443' ? '' : `:${port}`);
+  if (host === 'index.docker.io' || host === 'registry-1.docker.io') host = 'docker.io';
+  if (!/[.:]/.test(host) && host !== 'localhost') host = /[a-z]/.test(host) ? host.toUpperCase() : `${host}:443`;
+  let path = parsed.name.slice(parsed.domain.length + 1);
+  if (host === 'docker.io' && !path.includes('/')) path = `library/${path}`;
+  if (path.length > 255) return null;
+  return { ...parsed, name: `${host}/${path}`, domain: host };
+}
+
+test('parseNormalizedNamed agrees with upstream normalization, parseReference with it and the canonical host', () => {
   const pieces = ['a', '0', 'A', '.', '_', '-', '/', ':', '@', '[', ']', '5000', 'sha256:', 'ff'.repeat(32)];
-  const words = ['x.io', 'localhost', 'index.docker.io', 'docker.io', 'library'];
+  const words = ['x.io', 'X.Io', 'localhost', 'LocalHost', 'index.docker.io', 'docker.io', 'Docker.IO', 'registry-1.docker.io', ':443', ':0443', 'library'];
   const arb = fc.array(fc.constantFrom(...pieces, ...words), { maxLength: 10 }).map((xs) => xs.join(''));
   fc.assert(
     fc.property(arb, (s) => {
-      const expected = goParseNormalized(s);
-      let actual: ReturnType<typeof goParse> = null;
-      try {
-        const r = parseReference(s);
-        actual = { name: r.name, domain: r.domain, tag: r.tag, digest: r.digest };
-      } catch (e) {
-        if (!(e instanceof InvalidReferenceError)) throw e;
-        // Deliberate difference: upstream lets a host-looking first component that is not a valid host (e.g.
-        // `foo_bar.com/x`) fall back to a name with no domain at all; we refuse it as an invalid domain.
-        if (expected?.domain === '') {
-          assert.equal(e.reason, 'invalid-domain', `parseReference(${JSON.stringify(s)})`);
-          return;
+      for (const [label, parse, oracle] of [['parseNormalizedNamed', parseNormalizedNamed, goParseNormalized], ['parseReference', parseReference, goParseCanonical]] as const) {
+        const expected = oracle(s);
+        let actual: ReturnType<typeof goParse> = null;
+        try {
+          const r = parse(s);
+          actual = { name: r.name, domain: r.domain, tag: r.tag, digest: r.digest };
+        } catch (e) {
+          if (!(e instanceof InvalidReferenceError)) throw e;
+          // Deliberate difference: upstream lets a host-looking first component that is not a valid host (e.g.
+          // `foo_bar.com/x`) fall back to a name with no domain at all; we refuse it as an invalid domain.
+          if (goParseNormalized(s)?.domain === '') {
+            assert.equal(e.reason, 'invalid-domain', `${label}(${JSON.stringify(s)})`);
+            continue;
+          }
         }
+        assert.deepEqual(actual, expected, `${label}(${JSON.stringify(s)})`);
       }
-      assert.deepEqual(actual, expected, `parseReference(${JSON.stringify(s)})`);
     }),
     { numRuns: 3000, seed: 20240602 },
   );
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// Issue 10, defect 4: one canonical spelling of every name, so that policy rules, exceptions and cache keys see
+// the same name whatever the registry host's spelling.
+
+describe('canonical names', () => {
+  test('hosts compare case-insensitively: the parsed name and domain are lower-case', () => {
+    const ref = parseReference('GHCR.IO/acme/api:V1.0');
+    assert.deepEqual([ref.name, ref.domain, ref.path, ref.tag], ['ghcr.io/acme/api', 'ghcr.io', 'acme/api', 'V1.0']);
+    assert.equal(ref.familiar, 'ghcr.io/acme/api:V1.0');
+    assert.equal(parseReference('Registry.Example.COM/prod/api').name, 'registry.example.com/prod/api');
+  });
+
+  test(':443 is the default port and is dropped; other ports stay', () => {
+    assert.equal(parseReference('ghcr.io:443/acme/api').name, 'ghcr.io/acme/api');
+    assert.equal(parseReference('GHCR.IO:443/acme/api@' + SHA256).familiar, 'ghcr.io/acme/api@' + SHA256);
+    assert.equal(parseReference('ghcr.io:0443/acme/api').name, 'ghcr.io/acme/api');
+    assert.equal(parseReference('ghcr.io:05000/acme/api').name, 'ghcr.io:5000/acme/api');
+    for (const name of ['localhost:5000/app', '127.0.0.1:5000/app', '[::1]:5000/app', 'ghcr.io:80/acme/api', 'example.com:8443/x']) {
+      const ref = parseReference(name);
+      assert.equal(ref.name, name, name);
+      assert.equal(ref.familiar, name, name);
+    }
+    assert.equal(parseReference('LOCALHOST:5000/app').name, 'localhost:5000/app');
+    assert.equal(parseReference('[FC00::1]:5000/app').name, '[fc00::1]:5000/app');
+    assert.equal(parseReference('[::1]:443/app').name, '[::1]/app');
+  });
+
+  test('index.docker.io and registry-1.docker.io are docker.io, in any case and with :443', () => {
+    for (const input of ['registry-1.docker.io/library/nginx', 'registry-1.docker.io/nginx', 'index.docker.io/nginx', 'Docker.IO/library/nginx', 'docker.io:443/nginx', 'REGISTRY-1.DOCKER.IO:443/nginx', 'Index.Docker.Io/library/nginx']) {
+      const ref = parseReference(`${input}:1.25`);
+      assert.deepEqual([ref.name, ref.domain, ref.path, ref.familiar], ['docker.io/library/nginx', 'docker.io', 'library/nginx', 'nginx:1.25'], input);
+      assert.equal(dockerRef(input), 'docker.io/library/nginx:latest', input);
+    }
+    assert.equal(parseReference('registry-1.docker.io/bitnami/redis').familiar, 'bitnami/redis');
+    // Only the hub's own hosts: another port or another host is another registry.
+    assert.equal(parseReference('docker.io:5000/nginx').name, 'docker.io:5000/nginx');
+    assert.equal(parseReference('mirror.docker.io/nginx').name, 'mirror.docker.io/nginx');
+  });
+
+  test('a host recognized only by its upper-case letters stays a host (canonical: upper-case)', () => {
+    for (const input of ['LocalDomain/x', 'LOCALDOMAIN/x', 'localDomain/x']) {
+      const ref = parseReference(input);
+      assert.deepEqual([ref.name, ref.domain, ref.familiar], ['LOCALDOMAIN/x', 'LOCALDOMAIN', 'LOCALDOMAIN/x'], input);
+      assert.equal(parseReference(ref.name).name, ref.name);
+    }
+    assert.equal(parseReference('localdomain/x').name, 'docker.io/localdomain/x');
+  });
+
+  test('the raw parse still keeps the host as written', () => {
+    assert.equal(parseRaw('GHCR.IO:443/acme/api').domain, 'GHCR.IO:443');
+    assert.equal(parseRaw('registry-1.docker.io/nginx').name, 'registry-1.docker.io/nginx');
+  });
+
+  test('canonicalHost', () => {
+    const cases: [string, string][] = [
+      ['ghcr.io', 'ghcr.io'],
+      ['GHCR.IO', 'ghcr.io'],
+      ['ghcr.io:443', 'ghcr.io'],
+      ['ghcr.io:0443', 'ghcr.io'],
+      ['ghcr.io:5000', 'ghcr.io:5000'],
+      ['ghcr.io:005000', 'ghcr.io:5000'],
+      ['docker.io', 'docker.io'],
+      ['index.docker.io', 'docker.io'],
+      ['Registry-1.Docker.IO:443', 'docker.io'],
+      ['index.docker.io:5000', 'index.docker.io:5000'],
+      ['auth.docker.io', 'auth.docker.io'],
+      ['localhost', 'localhost'],
+      ['LocalHost:5000', 'localhost:5000'],
+      ['127.0.0.1:5000', '127.0.0.1:5000'],
+      ['[::1]:5000', '[::1]:5000'],
+      ['[FC00::1]', '[fc00::1]'],
+      ['[::1]:443', '[::1]'],
+      ['MyReg', 'MYREG'],
+      ['MyReg:5000', 'myreg:5000'],
+      ['MyReg:443', 'MYREG'],
+      ['myreg:443', 'MYREG'],
+      ['5000:443', '5000:443'],
+      ['5000:0443', '5000:443'],
+      ['[AB]', '[AB]'],
+      ['[ab]:443', '[AB]'],
+      ['*.Example.COM', '*.example.com'],
+    ];
+    for (const [input, expected] of cases) assert.equal(canonicalHost(input), expected, input);
+  });
+
+  test('parseRepositoryName / normalizeName: names without tag or digest, validated and canonical', () => {
+    assert.deepEqual(parseRepositoryName('GHCR.IO:443/acme/api'), { name: 'ghcr.io/acme/api', domain: 'ghcr.io', path: 'acme/api' });
+    assert.deepEqual(parseRepositoryName('nginx'), { name: 'docker.io/library/nginx', domain: 'docker.io', path: 'library/nginx' });
+    assert.equal(normalizeName('registry-1.docker.io/nginx'), 'docker.io/library/nginx');
+    assert.equal(normalizeName('[::1]:5000/app'), '[::1]:5000/app');
+    for (const bad of ['nginx:1.25', `nginx@${SHA256}`, 'ghcr.io/Acme/api', 'ghcr.io/', '', 'ab'.repeat(32), 'foo_bar.com/x']) {
+      catchInvalid(() => parseRepositoryName(bad), bad);
+    }
+  });
+
+  test('splitRepositoryName: the same split for patterns, without validating', () => {
+    assert.deepEqual(splitRepositoryName('nginx'), { domain: 'docker.io', path: 'library/nginx' });
+    assert.deepEqual(splitRepositoryName('GHCR.IO:443/acme/*'), { domain: 'ghcr.io', path: 'acme/*' });
+    assert.deepEqual(splitRepositoryName('*/nginx'), { domain: 'docker.io', path: '*/nginx' });
+    assert.deepEqual(splitRepositoryName('*.Example.com/**'), { domain: '*.example.com', path: '**' });
+    assert.deepEqual(splitRepositoryName('registry-1.docker.io/*'), { domain: 'docker.io', path: 'library/*' });
+  });
+
+  test('one digest grammar: the registry code uses the same isDigest; isTag', () => {
+    assert.equal(registryIsDigest, isDigest);
+    for (const ok of ['latest', '1.25', '_x', 'A'.repeat(128)]) assert.equal(isTag(ok), true, ok);
+    for (const bad of ['', '.x', '-x', 'a:b', 'a/b', 'a'.repeat(129)]) assert.equal(isTag(bad), false, bad);
+  });
+
+  test('property: every spelling of a host gives the same parsed reference', () => {
+    const hosts = ['ghcr.io', 'registry.example.com', 'localhost', 'localhost:5000', '127.0.0.1:5000', '[::1]:5000', '[fc00::1]', 'docker.io', 'example.com:8443'];
+    const spelling = fc.record({ flips: fc.array(fc.boolean(), { minLength: 1, maxLength: 8 }), add443: fc.boolean(), zeros: fc.nat({ max: 2 }), alias: fc.nat({ max: 2 }) });
+    fc.assert(
+      fc.property(fc.constantFrom(...hosts), spelling, fc.constantFrom('nginx', 'acme/api', 'library/nginx'), fc.option(fc.constantFrom('1.25', 'Latest'), { nil: null }), (host, s, path, tag) => {
+        let h = host === 'docker.io' ? ['docker.io', 'index.docker.io', 'registry-1.docker.io'][s.alias]! : host;
+        h = [...h].map((c, i) => (s.flips[i % s.flips.length] ? c.toUpperCase() : c)).join('');
+        const port = /:(\d+)$/.exec(h);
+        if (port) h = h.slice(0, port.index) + ':' + '0'.repeat(s.zeros) + port[1];
+        else if (s.add443) h += ':' + '0'.repeat(s.zeros) + '443';
+        const written = formatReference({ name: `${h}/${path}`, tag, digest: null });
+        const canonical = formatReference({ name: `${host}/${path}`, tag, digest: null });
+        assert.deepEqual(parseReference(written), parseReference(canonical), written);
+        assert.equal(normalizeName(`${h}/${path}`), parseReference(canonical).name, written);
+      }),
+      { numRuns: 500, seed: 1010 },
+    );
+  });
 });

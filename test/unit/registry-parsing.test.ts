@@ -12,6 +12,7 @@ import { dockerConfigCredentials } from '../../server/src/core/registry/credenti
 import { parseRetryAfter } from '../../server/src/core/registry/retry';
 import { referrersTag } from '../../server/src/core/registry/referrers';
 import { ImageTrustError } from '../../server/src/core/errors';
+import { parseReference } from '../../server/src/core/reference';
 
 describe('parseWwwAuthenticate', () => {
   it('parses a Bearer challenge with quoted values containing commas and escapes', () => {
@@ -72,6 +73,55 @@ describe('registry hosts', () => {
     assert.equal(hostOfCredentialKey('https://ghcr.io'), 'ghcr.io');
     assert.ok(sameCredentialDomain('registry-1.docker.io', 'auth.docker.io'));
     assert.ok(!sameCredentialDomain('ghcr.io', 'auth.docker.io'));
+  });
+
+  // Issue 10, defect 4: every spelling of a registry goes to the right API host, with one cache key.
+  it('locates every spelling of a name at the right API host', () => {
+    const cases: [name: string, host: string, repository: string][] = [
+      ['GHCR.IO/acme/api', 'ghcr.io', 'acme/api'],
+      ['ghcr.io:443/acme/api', 'ghcr.io', 'acme/api'],
+      ['Ghcr.Io:0443/acme/api', 'ghcr.io', 'acme/api'],
+      ['ghcr.io:5000/acme/api', 'ghcr.io:5000', 'acme/api'],
+      ['registry-1.docker.io/library/nginx', 'registry-1.docker.io', 'library/nginx'],
+      ['registry-1.docker.io/nginx', 'registry-1.docker.io', 'library/nginx'],
+      ['Docker.IO/library/nginx', 'registry-1.docker.io', 'library/nginx'],
+      ['docker.io:443/nginx', 'registry-1.docker.io', 'library/nginx'],
+      ['INDEX.DOCKER.IO/bitnami/redis', 'registry-1.docker.io', 'bitnami/redis'],
+      ['localhost:5000/app', 'localhost:5000', 'app'],
+      ['LOCALHOST:5000/app', 'localhost:5000', 'app'],
+      ['localhost/app', 'localhost', 'app'],
+      ['127.0.0.1:5000/app', '127.0.0.1:5000', 'app'],
+      ['[::1]:5000/app', '[::1]:5000', 'app'],
+      ['[FC00::1]:5000/app', '[fc00::1]:5000', 'app'],
+      // A host recognized by its upper-case letters (as `docker pull` does); DNS names are case-insensitive.
+      ['MyReg/app', 'myreg', 'app'],
+    ];
+    for (const [name, host, repository] of cases) assert.deepEqual(locateRepository(name), { host, repository }, name);
+  });
+
+  it('maps host spellings to one API host and one credential key', () => {
+    assert.equal(apiHost('GHCR.IO:443'), 'ghcr.io');
+    assert.equal(apiHost('Docker.IO:443'), 'registry-1.docker.io');
+    assert.equal(apiHost('[::1]:5000'), '[::1]:5000');
+    assert.equal(apiHost('127.0.0.1:5000'), '127.0.0.1:5000');
+    assert.equal(credentialKey('docker.io:443'), 'https://index.docker.io/v1/');
+    assert.equal(credentialKey('GHCR.IO:443'), 'ghcr.io');
+    assert.equal(hostOfCredentialKey('https://GHCR.IO:443/v2/'), 'ghcr.io');
+    assert.ok(plainHttpAllowed('registry.lan:5000', ['REGISTRY.LAN:5000']));
+    assert.ok(plainHttpAllowed('registry.lan', ['registry.lan:443']));
+  });
+
+  it('property: a name and its parsed (canonical) name are located at the same place', () => {
+    const hosts = ['ghcr.io', 'GHCR.IO', 'ghcr.io:443', 'docker.io', 'Index.Docker.IO', 'registry-1.docker.io:443', 'localhost:5000', '[::1]:5000', '127.0.0.1:5000'];
+    fc.assert(
+      fc.property(fc.option(fc.constantFrom(...hosts), { nil: null }), fc.constantFrom('nginx', 'acme/api', 'library/nginx', 'a/b/c'), (host, path) => {
+        const name = host === null ? path : `${host}/${path}`;
+        const canonical = parseReference(name).name;
+        assert.deepEqual(locateRepository(name), locateRepository(canonical), name);
+        assert.equal(locateRepository(canonical).repository, parseReference(name).path);
+      }),
+      { numRuns: 200, seed: 1011 },
+    );
   });
 
   it('rejects invalid repository names', () => {

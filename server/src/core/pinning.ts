@@ -11,7 +11,10 @@ export type PinOutcome =
   | { ref: ImageRef; result: 'skipped'; reason: string }
   | { ref: ImageRef; result: 'failed'; reason: string };
 
-/** Key of what a registry is asked for a reference: same name and tag → one question. */
+/**
+ * Key of what a registry is asked for a reference: same name and tag → one question. The parsed name is canonical,
+ * so `GHCR.IO/a/b:1` and `ghcr.io:443/a/b:1` are one question; each edit still rewrites its own text as written.
+ */
 export function resolutionKey(ref: ImageRef): string {
   const p = ref.parsed!;
   return `${p.name}:${p.tag ?? (p.digest ? '' : 'latest')}@${p.digest ?? ''}`;

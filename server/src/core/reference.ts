@@ -15,6 +15,18 @@
 //   digest     := algorithm ":" hex       algorithm := [A-Za-z][A-Za-z0-9]* { [-_+.] [A-Za-z][A-Za-z0-9]* }
 //
 // Digests: sha256 (64 lowercase hex digits) and sha512 (128) are supported; other algorithms are rejected.
+//
+// This module is the one place that splits and normalizes image names. Everything that compares names (policy
+// rules and exceptions, registry hosts, cache keys) uses the canonical form it produces:
+//
+//   - the registry host is the first component when it holds '.' or ':', is `localhost`, or has upper-case letters;
+//     otherwise the name is on Docker Hub (`docker.io`), where one-component paths live under `library/`;
+//   - host names are case-insensitive: the canonical host is lower-case, except a host that lower-case would turn
+//     into a Docker Hub namespace (`LocalDomain/x`: no '.', no ':', not localhost), which is upper-case instead;
+//   - `:443` (HTTPS, the default port) is dropped and leading zeros of a port are dropped; other ports stay;
+//   - `index.docker.io` and `registry-1.docker.io` are `docker.io`.
+//
+// `parseRaw` alone keeps the name exactly as written (Go's `reference.Parse`).
 
 import { ImageTrustError } from './errors';
 import type { ParsedReference } from './types';
@@ -62,10 +74,17 @@ export const MAX_REFERENCE_INPUT_LENGTH = 4096;
 export const MAX_PATH_LENGTH = 255;
 export const MAX_TAG_LENGTH = 128;
 
-const DEFAULT_DOMAIN = 'docker.io';
+/** Docker Hub's canonical registry host. */
+export const DEFAULT_DOMAIN = 'docker.io';
+/** Other hosts that serve Docker Hub: the same registry as `docker.io`. */
+const DOCKER_HUB_ALIASES: ReadonlySet<string> = new Set(['index.docker.io', 'registry-1.docker.io']);
+/** The one alias upstream's normalization rewrites (case-sensitively); {@link canonicalHost} handles them all. */
 const LEGACY_DEFAULT_DOMAIN = 'index.docker.io';
 const OFFICIAL_REPO_PREFIX = 'library/';
+const GLOBSTAR = '**';
 const LOCALHOST = 'localhost';
+/** Registries are HTTPS; a port equal to its default names the same registry. */
+const DEFAULT_PORT = '443';
 
 /** Hex length of each supported digest algorithm. */
 const DIGEST_HEX_LENGTHS: ReadonlyMap<string, number> = new Map([
@@ -86,10 +105,25 @@ export function parseRaw(input: string): RawParsed {
 }
 
 /**
- * Parse and normalize (Go's `ParseNormalizedNamed`): `nginx` → `docker.io/library/nginx`, `index.docker.io` →
- * `docker.io`. Tag and digest are both kept when both are written; `implicitLatest` is true when neither is.
+ * Parse and normalize (Go's `ParseNormalizedNamed`, then the canonical host): `nginx` → `docker.io/library/nginx`,
+ * `index.docker.io` / `registry-1.docker.io` → `docker.io`, `GHCR.IO:443/a/b` → `ghcr.io/a/b`. `name`, `domain`
+ * and `familiar` are canonical (see the top of this file). Tag and digest are both kept when both are written;
+ * `implicitLatest` is true when neither is.
  */
 export function parseReference(input: string): ParsedReference {
+  return parseNormalized(input, true);
+}
+
+/**
+ * Go's `ParseNormalizedNamed` exactly: like {@link parseReference}, but the registry host stays as written (only
+ * `index.docker.io` becomes `docker.io`, as upstream does): `Foo/bar` keeps `Foo`, `ghcr.io:443/a` keeps `:443`.
+ * For comparing with upstream's vectors; never for comparing names (policy, exceptions, cache keys).
+ */
+export function parseNormalizedNamed(input: string): ParsedReference {
+  return parseNormalized(input, false);
+}
+
+function parseNormalized(input: string, canonical: boolean): ParsedReference {
   checkInput(input);
   if (isImageId(input)) {
     throw new InvalidReferenceError(
@@ -99,9 +133,7 @@ export function parseReference(input: string): ParsedReference {
     );
   }
   const parts = splitReference(input);
-  const { domain, path } = splitDockerDomain(input, parts.name);
-  checkPathLength(input, path);
-  const name = `${domain}/${path}`;
+  const { name, domain, path } = parseName(input, parts.name, canonical);
   const tag = validTag(input, parts.tag);
   const digest = validDigest(input, parts.digest);
   return {
@@ -148,9 +180,107 @@ export function formatReference(p: { name: string; tag: string | null; digest: s
   return out;
 }
 
+/** A repository name (no tag, no digest) split into its canonical parts. */
+export interface RepositoryName {
+  /** Canonical fully qualified name: `domain/path`. */
+  name: string;
+  /** Canonical registry host (with port when not 443). */
+  domain: string;
+  /** Repository path inside the registry, with `library/` for Docker Hub official images. */
+  path: string;
+}
+
+/**
+ * Parse and canonicalize a repository name without tag or digest: `GHCR.IO:443/acme/api` →
+ * `{ name: 'ghcr.io/acme/api', domain: 'ghcr.io', path: 'acme/api' }`, `nginx` → `docker.io/library/nginx`.
+ * Throws an {@link InvalidReferenceError} for anything that is not a valid name (a tag or digest included).
+ */
+export function parseRepositoryName(input: string): RepositoryName {
+  checkInput(input);
+  if (isImageId(input)) {
+    throw new InvalidReferenceError('image-id', `${quote(input)} is a 64-character hexadecimal image ID, not a repository name`, input);
+  }
+  return parseName(input, input);
+}
+
+/** The canonical fully qualified form of a repository name (see {@link parseRepositoryName}); throws when invalid. */
+export function normalizeName(input: string): string {
+  return parseRepositoryName(input).name;
+}
+
+/**
+ * The same split and canonicalization as {@link parseRepositoryName}, without validating: for name patterns
+ * (`GHCR.IO/acme/*` → `{ domain: 'ghcr.io', path: 'acme/*' }`, `*` → `{ domain: 'docker.io', path: 'library/*' }`)
+ * and names of unknown quality. Never throws. For a valid name it agrees with {@link parseRepositoryName}. A path
+ * that is just `**` gets no `library/` (`docker.io/**` covers all of Docker Hub).
+ */
+export function splitRepositoryName(name: string): { domain: string; path: string } {
+  const end = domainEnd(name);
+  const domain = end === -1 ? DEFAULT_DOMAIN : canonicalHost(name.slice(0, end));
+  const path = end === -1 ? name : name.slice(end + 1);
+  // `docker.io/**` is every repository on Docker Hub: `**` spans segments, it is not a one-component name.
+  if (path === GLOBSTAR) return { domain, path };
+  return withOfficialPrefix(domain, path);
+}
+
+/**
+ * The canonical spelling of a registry host (`host[:port]`), so that every spelling of one registry compares equal:
+ * lower-case (`GHCR.IO` → `ghcr.io`); `:443` and leading zeros of a port dropped (`ghcr.io:0443` → `ghcr.io`,
+ * `h:05000` → `h:5000`); Docker Hub's aliases `index.docker.io` and `registry-1.docker.io` → `docker.io`. A result
+ * that would no longer read as a host in a name (no '.', no ':', not `localhost`: `MyReg` → `myreg` is a Docker Hub
+ * namespace) is upper-case instead (`MYREG`), or keeps `:443` when it has no letter (`5000:443`).
+ *
+ * Total (never throws, does not validate), so it also canonicalizes the host part of a glob (`*.Example.COM`).
+ */
+export function canonicalHost(host: string): string {
+  let hostname = host;
+  let port = '';
+  const colon = host.lastIndexOf(':');
+  if (colon !== -1 && colon > host.lastIndexOf(']') && colon + 1 < host.length && isDigitRange(host, colon + 1, host.length)) {
+    hostname = host.slice(0, colon);
+    let start = colon + 1;
+    while (start < host.length - 1 && host.charCodeAt(start) === ZERO) start++;
+    port = host.slice(start);
+  }
+  hostname = hostname.toLowerCase();
+  if (port === '' || port === DEFAULT_PORT) {
+    if (DOCKER_HUB_ALIASES.has(hostname)) return DEFAULT_DOMAIN;
+    if (looksLikeDomain(hostname, hostname.length)) return hostname;
+    // Lower-case (or without its port) it would be read as a Docker Hub namespace, a different image.
+    if (hasLetter(hostname)) return hostname.toUpperCase();
+    return port === '' ? hostname : `${hostname}:${DEFAULT_PORT}`;
+  }
+  return `${hostname}:${port}`;
+}
+
+/** True for a valid `host[:port]` as the grammar allows it in front of a repository path. */
+export function isRegistryHost(host: string): boolean {
+  return domainProblem(host, 0, host.length) === null;
+}
+
 /** True for a valid, supported digest string: `sha256:` + 64 or `sha512:` + 128 lowercase hex digits. */
 export function isDigest(s: string): boolean {
   return digestProblem(s) === null;
+}
+
+/** True for a valid tag: `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`. */
+export function isTag(s: string): boolean {
+  return tagProblem(s) === null;
+}
+
+/**
+ * Split `name[:tag][@digest]` without validating any part: the first '@' starts the digest, a ':' after the last
+ * '/' (and after an IPv6 host's ']') starts the tag. Never throws; the parts may be empty. For patterns and other
+ * text that {@link parseReference} would refuse (exception `image:` globs).
+ */
+export function splitTagAndDigest(input: string): { name: string; tag: string | null; digest: string | null } {
+  const at = input.indexOf('@');
+  const beforeDigest = at === -1 ? input : input.slice(0, at);
+  const digest = at === -1 ? null : input.slice(at + 1);
+  const colon = beforeDigest.lastIndexOf(':');
+  // A ':' before a ']' belongs to an IPv6 host: `[::1]` alone is then reported as a host, not as a bad tag.
+  const hasTag = colon !== -1 && colon > beforeDigest.lastIndexOf('/') && colon > beforeDigest.lastIndexOf(']');
+  return { name: hasTag ? beforeDigest.slice(0, colon) : beforeDigest, tag: hasTag ? beforeDigest.slice(colon + 1) : null, digest };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -187,18 +317,12 @@ function checkInput(input: string): void {
  * the last '/' starts the tag.
  */
 function splitReference(input: string): ReferenceParts {
-  const at = input.indexOf('@');
-  const beforeDigest = at === -1 ? input : input.slice(0, at);
-  const digest = at === -1 ? null : input.slice(at + 1);
-  const colon = beforeDigest.lastIndexOf(':');
-  // A ':' before a ']' belongs to an IPv6 host: `[::1]` alone is then reported as a host, not as a bad tag.
-  const hasTag = colon !== -1 && colon > beforeDigest.lastIndexOf('/') && colon > beforeDigest.lastIndexOf(']');
-  const name = hasTag ? beforeDigest.slice(0, colon) : beforeDigest;
-  if (name.length === 0) {
-    const separator = hasTag ? ':' : '@';
+  const parts = splitTagAndDigest(input);
+  if (parts.name.length === 0) {
+    const separator = parts.tag !== null ? ':' : '@';
     throw new InvalidReferenceError('invalid-format', `missing repository name before "${separator}"`, input);
   }
-  return { name, tag: hasTag ? beforeDigest.slice(colon + 1) : null, digest };
+  return parts;
 }
 
 /**
@@ -220,27 +344,43 @@ function splitRawName(input: string, name: string): { domain: string; path: stri
 }
 
 /**
- * Go's `splitDockerDomain`: a first component is a registry host only when it contains '.' or ':', is
- * `localhost`, or contains uppercase letters (Docker Hub namespaces are lowercase). Otherwise the name lives on
- * Docker Hub, where single-component names are official images under `library/`.
+ * Go's `splitDockerDomain`: where the registry host of a name ends (the index of its '/'), or -1 when the name has
+ * none and lives on Docker Hub. A first component is a registry host only when it contains '.' or ':', is
+ * `localhost`, or contains uppercase letters (Docker Hub namespaces are lowercase).
  */
-function splitDockerDomain(input: string, name: string): { domain: string; path: string } {
+function domainEnd(name: string): number {
   const slash = name.indexOf('/');
-  let domain = DEFAULT_DOMAIN;
-  let pathStart = 0;
-  if (slash !== -1 && (looksLikeDomain(name, slash) || hasUppercase(name, 0, slash))) {
-    const problem = domainProblem(name, 0, slash);
-    if (problem !== null) throw invalidDomain(input, name.slice(0, slash), problem);
-    domain = name.slice(0, slash);
-    pathStart = slash + 1;
-    if (domain === LEGACY_DEFAULT_DOMAIN) domain = DEFAULT_DOMAIN;
-  }
-  checkRepositoryPath(input, name, pathStart);
-  const path = pathStart === 0 ? name : name.slice(pathStart);
+  if (slash !== -1 && (looksLikeDomain(name, slash) || hasUppercase(name, 0, slash))) return slash;
+  return -1;
+}
+
+/** Docker Hub's single-component names are official images under `library/`. */
+function withOfficialPrefix(domain: string, path: string): { domain: string; path: string } {
   if (domain === DEFAULT_DOMAIN && path.indexOf('/') === -1) return { domain, path: OFFICIAL_REPO_PREFIX + path };
   return { domain, path };
 }
 
+/**
+ * Split ({@link domainEnd}), validate and canonicalize the name part of a reference. Without `canonical`, the host
+ * stays as written except for Go's one rewrite, `index.docker.io` → `docker.io`.
+ */
+function parseName(input: string, name: string, canonical = true): RepositoryName {
+  const end = domainEnd(name);
+  let domain = DEFAULT_DOMAIN;
+  if (end !== -1) {
+    const problem = domainProblem(name, 0, end);
+    if (problem !== null) throw invalidDomain(input, name.slice(0, end), problem);
+    domain = name.slice(0, end);
+    domain = canonical ? canonicalHost(domain) : domain === LEGACY_DEFAULT_DOMAIN ? DEFAULT_DOMAIN : domain;
+  }
+  const pathStart = end + 1;
+  checkRepositoryPath(input, name, pathStart);
+  const parts = withOfficialPrefix(domain, pathStart === 0 ? name : name.slice(pathStart));
+  checkPathLength(input, parts.path);
+  return { name: `${parts.domain}/${parts.path}`, domain: parts.domain, path: parts.path };
+}
+
+/** `name.slice(0, end)` is read as a registry host in front of a path without help from upper-case letters. */
 function looksLikeDomain(name: string, end: number): boolean {
   for (let i = 0; i < end; i++) {
     const c = name.charCodeAt(i);
@@ -321,32 +461,29 @@ function firstBadComponent(path: string): string {
 
 function validTag(input: string, tag: string | null): string | null {
   if (tag === null) return null;
-  if (tag.length === 0) throw new InvalidReferenceError('invalid-tag', 'tag is empty after ":"', input);
+  const problem = tagProblem(tag);
+  if (problem !== null) throw new InvalidReferenceError(problem.reason, problem.message, input);
+  return tag;
+}
+
+function tagProblem(tag: string): Problem | null {
+  if (tag.length === 0) return { reason: 'invalid-tag', message: 'tag is empty after ":"' };
   if (!isWordChar(tag.charCodeAt(0))) {
-    throw new InvalidReferenceError(
-      'invalid-tag',
-      `tag ${quote(tag)} must start with a letter, digit or "_"`,
-      input,
-    );
+    return { reason: 'invalid-tag', message: `tag ${quote(tag)} must start with a letter, digit or "_"` };
   }
   for (let i = 1; i < tag.length; i++) {
     const c = tag.charCodeAt(i);
     if (!isWordChar(c) && c !== DOT && c !== DASH) {
-      throw new InvalidReferenceError(
-        'invalid-tag',
-        `tag ${quote(tag)} contains ${quote(tag[i]!)}; tags may contain only letters, digits, "_", "." and "-"`,
-        input,
-      );
+      return {
+        reason: 'invalid-tag',
+        message: `tag ${quote(tag)} contains ${quote(tag[i]!)}; tags may contain only letters, digits, "_", "." and "-"`,
+      };
     }
   }
   if (tag.length > MAX_TAG_LENGTH) {
-    throw new InvalidReferenceError(
-      'tag-too-long',
-      `tag is ${tag.length} characters; at most ${MAX_TAG_LENGTH} are allowed`,
-      input,
-    );
+    return { reason: 'tag-too-long', message: `tag is ${tag.length} characters; at most ${MAX_TAG_LENGTH} are allowed` };
   }
-  return tag;
+  return null;
 }
 
 function validDigest(input: string, digest: string | null): string | null {
@@ -406,6 +543,7 @@ function digestProblem(digest: string): Problem | null {
 
 const DOT = 0x2e;
 const COLON = 0x3a;
+const ZERO = 0x30;
 const DASH = 0x2d;
 const UNDERSCORE = 0x5f;
 const PLUS = 0x2b;
@@ -436,6 +574,16 @@ function isLowerHex(c: number): boolean {
 }
 function isHex(c: number): boolean {
   return isLowerHex(c) || (c >= UPPER_A && c <= UPPER_F);
+}
+
+function isDigitRange(s: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (!isDigit(s.charCodeAt(i))) return false;
+  return true;
+}
+
+function hasLetter(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (isLetter(s.charCodeAt(i))) return true;
+  return false;
 }
 
 function isLowerHexRange(s: string, start: number, end: number): boolean {

@@ -42,10 +42,22 @@ export interface RawRef {
   context?: string;
 }
 
+/**
+ * A parsed reference in canonical form (see `reference.ts`): every spelling of one image has the same `name` and
+ * `domain`, so policy rules, exceptions and cache keys compare them directly. The text as written stays in
+ * `RawRef.text`/`reference`; edits use that, never these fields.
+ */
 export interface ParsedReference {
-  /** Fully qualified name, e.g. `docker.io/library/nginx`. */
+  /**
+   * Canonical fully qualified name, e.g. `docker.io/library/nginx` for `nginx`, `index.docker.io/nginx` or
+   * `registry-1.docker.io/library/nginx`; `ghcr.io/acme/api` for `GHCR.IO:443/acme/api`.
+   */
   name: string;
-  /** Registry host (with port), e.g. `docker.io`, `localhost:5000`. */
+  /**
+   * Canonical registry host (with port unless 443), e.g. `docker.io`, `ghcr.io`, `localhost:5000`, `[::1]:5000`:
+   * lower-case (upper-case only for a dotless host such as `LOCALDOMAIN` that lower-case would make a Docker Hub
+   * namespace). The registry's API host is derived from it (`registry/hosts.ts` `apiHost`).
+   */
   domain: string;
   /** Path inside the registry, e.g. `library/nginx`. */
   path: string;
@@ -53,7 +65,7 @@ export interface ParsedReference {
   digest: string | null;
   /** True when neither tag nor digest was written (Docker implies `:latest`). */
   implicitLatest: boolean;
-  /** Familiar (short) form for display, e.g. `nginx:1.25`. */
+  /** Familiar (short) form of the canonical name for display, e.g. `nginx:1.25`, `ghcr.io/acme/api:1`. */
   familiar: string;
 }
 

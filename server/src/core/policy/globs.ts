@@ -1,35 +1,31 @@
 // Repository-name globs (`match:`, exception `image:`) and workspace path globs (exception `scope:`).
 //
-// Repository globs are matched against fully qualified names (`docker.io/library/nginx`). A pattern written in the
-// familiar Docker form is normalized the way Docker normalizes names, so `nginx`, `library/*` and `acme/*` mean what
-// `docker pull` would make of them. `/` separates segments: `*` and `?` stay within one segment, `**` spans any
-// number of segments (including none). `{a,b}` and `[abc]` work as in shell globs; `!` negation and extglobs are off.
+// Repository globs are matched against canonical fully qualified names (`docker.io/library/nginx`). Names and patterns
+// go through the one name grammar of `../reference`: a pattern written in the familiar Docker form is normalized the
+// way Docker normalizes names, so `nginx`, `library/*` and `acme/*` mean what `docker pull` would make of them, and
+// its registry host is canonicalized like every name's (`GHCR.IO:443/acme/**` → `ghcr.io/acme/**`,
+// `registry-1.docker.io/library/*` → `docker.io/library/*`). `/` separates segments: `*` and `?` stay within one
+// segment, `**` spans any number of segments (including none). `{a,b}` and `[abc]` work as in shell globs; `!`
+// negation and extglobs are off. A bracketed IPv6 host (`[::1]:5000/**`) is taken literally, not as a `[…]` class.
 
 import picomatch from 'picomatch';
+import { isRegistryHost, splitRepositoryName } from '../reference';
 
-const DOCKER_HUB = 'docker.io';
 const GLOB_OPTIONS: picomatch.PicomatchOptions = { dot: true, nonegate: true, noextglob: true };
+/** Repository globs are never file paths: `\` is an escape (for IPv6 hosts), on every platform. */
+const REPOSITORY_GLOB_OPTIONS: picomatch.PicomatchOptions = { ...GLOB_OPTIONS, windows: false };
 const PATTERN_CHARS = /^[A-Za-z0-9._\-/:*?{},[\]]+$/;
+const GLOB_CHARS = /[*?{}[\]]/;
+/** Spellings canonical names never contain: a glob host holding one would never match. */
+const NON_CANONICAL_HOST = /(?:^|[^a-z0-9-])(?:index|registry-1)\.docker\.io(?![a-z0-9.-])|:0*443(?![0-9])/;
 
 /**
- * Splits a name or pattern into registry host and path the Docker way: the first segment is a host when it holds
- * `.` or `:`, is `localhost`, or has upper-case letters; otherwise the host is `docker.io`. Docker Hub names with a
- * single path segment live under `library/`.
+ * The canonical fully qualified form of a repository name (`nginx` → `docker.io/library/nginx`, `GHCR.IO:443/a/b` →
+ * `ghcr.io/a/b`); canonical names are returned unchanged. Total: a name that is not valid is normalized as far as it
+ * can be (the same split), never refused, so a caller matching it still sees the canonical host.
  */
-function splitDomain(name: string): { domain: string; path: string } {
-  const slash = name.indexOf('/');
-  const first = slash === -1 ? '' : name.slice(0, slash);
-  const isHost = slash !== -1 && (/[.:]/.test(first) || first === 'localhost' || first !== first.toLowerCase());
-  let domain = isHost ? first : DOCKER_HUB;
-  let path = isHost ? name.slice(slash + 1) : name;
-  if (domain === 'index.docker.io') domain = DOCKER_HUB;
-  if (domain === DOCKER_HUB && !path.includes('/')) path = `library/${path}`;
-  return { domain, path };
-}
-
-/** `nginx` → `docker.io/library/nginx`; fully qualified names are returned unchanged. */
 export function normalizeRepositoryName(name: string): string {
-  const { domain, path } = splitDomain(name);
+  const { domain, path } = splitRepositoryName(name);
   return `${domain}/${path}`;
 }
 
@@ -50,7 +46,7 @@ export function checkRepositoryGlob(pattern: string): GlobCheck {
     return { ok: false, error: `\`${pattern}\` has an empty path segment (leading, trailing or double \`/\`)` };
   }
   const spansRegistries = pattern === '**' || pattern.startsWith('**/');
-  const { domain, path } = spansRegistries ? { domain: '', path: pattern } : splitDomain(pattern);
+  const { domain, path } = spansRegistries ? { domain: '', path: pattern } : splitRepositoryName(pattern);
   if (path.includes(':')) {
     return { ok: false, error: `\`${pattern}\` holds a tag; match patterns are repository names without tag or digest` };
   }
@@ -58,14 +54,25 @@ export function checkRepositoryGlob(pattern: string): GlobCheck {
   if (path !== path.toLowerCase()) {
     return { ok: true, normalized, warning: `\`${pattern}\` has upper-case letters in the repository path; repository names are lower-case, so it never matches` };
   }
+  if (GLOB_CHARS.test(domain) && !isRegistryHost(domain) && NON_CANONICAL_HOST.test(domain)) {
+    return { ok: true, normalized, warning: `\`${pattern}\`: names are compared with Docker Hub as \`docker.io\` and without the default port \`:443\`, so this spelling of the registry never matches; write \`docker.io\` or leave out \`:443\`` };
+  }
   return { ok: true, normalized };
 }
 
 /** Compiles normalized repository globs (from `checkRepositoryGlob`) into one predicate over fully qualified names. */
 export function compileRepositoryGlobs(normalized: readonly string[]): (fullName: string) => boolean {
   if (normalized.length === 0) return () => false;
-  const isMatch = picomatch([...normalized], GLOB_OPTIONS);
+  const isMatch = picomatch(normalized.map(literalIpv6Host), REPOSITORY_GLOB_OPTIONS);
   return (fullName) => isMatch(fullName);
+}
+
+/** Escapes the brackets of a pattern's IPv6 host (`[::1]:5000/**`), which would otherwise be a character class. */
+function literalIpv6Host(pattern: string): string {
+  const slash = pattern.indexOf('/');
+  const host = slash === -1 ? pattern : pattern.slice(0, slash);
+  if (!host.startsWith('[') || !isRegistryHost(host)) return pattern;
+  return host.replace(/[[\]]/g, '\\$&') + pattern.slice(host.length);
 }
 
 /** Workspace-relative path globs; `./` prefixes and Windows separators are ignored on both sides. */

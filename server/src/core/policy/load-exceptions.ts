@@ -2,12 +2,12 @@
 // only makes the policy stricter, so it does not break the rest of the policy.
 
 import { isScalar, type Node } from 'yaml';
+import { isDigest, normalizeName, splitTagAndDigest } from '../reference';
 import { checkRepositoryGlob } from './globs';
 import type { ExceptionImage, PolicyException } from './types';
 import { childPath, type YamlReader } from './yaml-reader';
 
 const EXCEPTION_KEYS = ['image', 'reason', 'owner', 'expires', 'scope'] as const;
-const DIGEST = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 export function readExceptions(reader: YamlReader, node: Node | null, path: string): PolicyException[] {
@@ -49,12 +49,8 @@ function readException(reader: YamlReader, node: Node, index: number, path: stri
 
 /** `name[:tag]@sha256:…` (the tag is ignored) or a repository glob. Tags alone move, so they cannot be excepted. */
 function readImageTarget(reader: YamlReader, node: Node, path: string, image: string): ExceptionImage | null {
-  const at = image.indexOf('@');
-  const namePart = at === -1 ? image : image.slice(0, at);
-  const lastSegment = namePart.slice(namePart.lastIndexOf('/') + 1);
-  const tagColon = lastSegment.indexOf(':');
-  const name = tagColon === -1 ? namePart : namePart.slice(0, namePart.length - lastSegment.length + tagColon);
-  if (at === -1 && tagColon !== -1) {
+  const { name, tag, digest } = splitTagAndDigest(image);
+  if (digest === null && tag !== null) {
     reader.error(node, path, `\`${image}\` has a tag: an exception covers a digest (name@sha256:…) or a repository glob, because a tag can move to other content`);
     return null;
   }
@@ -64,18 +60,22 @@ function readImageTarget(reader: YamlReader, node: Node, path: string, image: st
     return null;
   }
   if (glob.warning) reader.warn(node, path, glob.warning);
-  if (at === -1 && glob.normalized === '**') reader.warn(node, path, `\`${image}\` exempts every image from the policy`);
-  if (at === -1) return { type: 'glob', pattern: glob.normalized };
-  const digest = image.slice(at + 1);
-  if (/[*?{}[\]]/.test(name)) {
-    reader.error(node, path, `\`${image}\`: a digest reference needs an exact repository name, not a glob`);
+  if (digest === null && glob.normalized === '**') reader.warn(node, path, `\`${image}\` exempts every image from the policy`);
+  if (digest === null) return { type: 'glob', pattern: glob.normalized };
+  // One image: its name must be exact and valid (an IPv6 host's brackets are not a glob).
+  let exact: string;
+  try {
+    exact = normalizeName(name);
+  } catch (e) {
+    const why = /[*?{}[\]]/.test(name) ? 'a digest reference needs an exact repository name, not a glob' : e instanceof Error ? e.message : String(e);
+    reader.error(node, path, `\`${image}\`: ${why}`);
     return null;
   }
-  if (!DIGEST.test(digest)) {
+  if (!isDigest(digest)) {
     reader.error(node, path, `\`${digest}\` is not a valid digest (expected sha256: and 64 lower-case hex digits)`);
     return null;
   }
-  return { type: 'digest', name: glob.normalized, digest };
+  return { type: 'digest', name: exact, digest };
 }
 
 /** `YYYY-MM-DD`, a real calendar date. A YAML 1.1 timestamp (under `%YAML 1.1`) is accepted as its date. */

@@ -7,6 +7,7 @@ import http from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
 import { ImageTrustError } from '../errors';
+import { isTag } from '../reference';
 import { Authenticator } from './auth';
 import { RegistryCache } from './cache';
 import { dockerConfigCredentials, type CredentialSource } from './credentials';
@@ -76,7 +77,6 @@ const DEFAULT_MAX_MANIFEST = 4 * 1024 * 1024;
 /** Blobs up to this size are kept in the cache (signature payloads, attestations, configs). */
 const MAX_CACHED_BLOB = 4 * 1024 * 1024;
 const MAX_REFERRER_PAGES = 20;
-const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
 export function createRegistryClient(options: RegistryOptions = {}): RegistryClient {
   return new OciRegistryClient(options);
@@ -424,7 +424,7 @@ function isDigestRef(ref: string): boolean {
 }
 
 function checkTag(name: string, tag: string): string {
-  if (!TAG.test(tag)) throw new ImageTrustError('INVALID_REFERENCE', `${name}: "${tag}" is not a valid tag`);
+  if (!isTag(tag)) throw new ImageTrustError('INVALID_REFERENCE', `${name}: "${tag}" is not a valid tag`);
   return tag;
 }
 

@@ -1,12 +1,10 @@
 // Content digests (`sha256:<hex>`, `sha512:<hex>`): validation and computation.
 
 import { createHash } from 'node:crypto';
+import { isDigest } from '../reference';
 
-const DIGEST = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
-
-export function isDigest(value: string): boolean {
-  return DIGEST.test(value);
-}
+// One digest grammar for the whole core: the reference parser's.
+export { isDigest };
 
 /** Digest of `body` with the same algorithm as `like` (sha256 by default). */
 export function digestOf(body: Buffer | Uint8Array, like = 'sha256:'): string {

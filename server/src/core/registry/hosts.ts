@@ -1,32 +1,34 @@
 // Registry host naming: which host an image name's API calls go to, which key its credentials are stored under,
 // and whether plain HTTP may be used for it. Pure functions, no I/O.
 
-import { ImageTrustError } from '../errors';
+import { canonicalHost, DEFAULT_DOMAIN, parseRepositoryName } from '../reference';
 
 /** The one host all Docker Hub API calls go to. */
 export const DOCKER_HUB_API_HOST = 'registry-1.docker.io';
 /** The key Docker stores Docker Hub credentials under in `config.json`. */
 export const DOCKER_HUB_CREDENTIAL_KEY = 'https://index.docker.io/v1/';
 
-const DOCKER_HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
-/** Hosts that are part of Docker Hub's login (its token service lives on a different host). */
-const DOCKER_HUB_AUTH_HOSTS = new Set([...DOCKER_HUB_ALIASES, 'auth.docker.io']);
+/** Docker Hub's token service: part of its login, though not a registry host. */
+const DOCKER_HUB_AUTH_HOST = 'auth.docker.io';
 
+/** Every spelling of Docker Hub's registry (`docker.io`, `index.docker.io`, `registry-1.docker.io`, any case, `:443`). */
 export function isDockerHub(host: string): boolean {
-  return DOCKER_HUB_ALIASES.has(host.toLowerCase());
+  return canonicalHost(host) === DEFAULT_DOMAIN;
 }
 
-/** Maps every spelling of a registry to the host its API is served from (Docker Hub aliases → one host). */
+/**
+ * Maps every spelling of a registry to the host its API is served from: the canonical host (see the reference
+ * grammar), lower-case as DNS names are case-insensitive, and Docker Hub's one API host.
+ */
 export function apiHost(host: string): string {
-  const lower = host.toLowerCase();
-  return DOCKER_HUB_ALIASES.has(lower) ? DOCKER_HUB_API_HOST : lower;
+  const canonical = canonicalHost(host);
+  return canonical === DEFAULT_DOMAIN ? DOCKER_HUB_API_HOST : canonical.toLowerCase();
 }
 
 /** True when both hosts belong to the same login (same host, or both part of Docker Hub). */
 export function sameCredentialDomain(a: string, b: string): boolean {
-  const x = a.toLowerCase();
-  const y = b.toLowerCase();
-  return x === y || (DOCKER_HUB_AUTH_HOSTS.has(x) && DOCKER_HUB_AUTH_HOSTS.has(y));
+  const hub = (h: string) => isDockerHub(h) || h.toLowerCase() === DOCKER_HUB_AUTH_HOST;
+  return apiHost(a) === apiHost(b) || (hub(a) && hub(b));
 }
 
 export interface RepositoryLocation {
@@ -36,23 +38,14 @@ export interface RepositoryLocation {
   repository: string;
 }
 
-const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
-
 /**
- * Splits a fully qualified image name (`docker.io/library/nginx`, `127.0.0.1:5000/app`) into API host and
- * repository. A name without a registry part is taken as Docker Hub, as Docker does (`nginx` → `library/nginx`).
+ * Splits an image name (`docker.io/library/nginx`, `127.0.0.1:5000/app`, `nginx`; no tag or digest) into API host
+ * and repository, through the one name grammar (`parseRepositoryName`): every spelling of a registry
+ * (`GHCR.IO:443`, `index.docker.io`) goes to the same host. Throws `INVALID_REFERENCE` for an invalid name.
  */
 export function locateRepository(name: string): RepositoryLocation {
-  const slash = name.indexOf('/');
-  const first = slash < 0 ? '' : name.slice(0, slash);
-  const hasDomain = first !== '' && (first.includes('.') || first.includes(':') || first === 'localhost');
-  const domain = hasDomain ? first : 'docker.io';
-  let repository = hasDomain ? name.slice(slash + 1) : name;
-  if (isDockerHub(domain) && !repository.includes('/')) repository = `library/${repository}`;
-  if (!repository || !repository.split('/').every((c) => COMPONENT.test(c))) {
-    throw new ImageTrustError('INVALID_REFERENCE', `"${name}" is not a valid image name`);
-  }
-  return { host: apiHost(domain), repository };
+  const { domain, path } = parseRepositoryName(name);
+  return { host: apiHost(domain), repository: path };
 }
 
 /** Hostname without port, and without the brackets of an IPv6 literal. */
@@ -72,13 +65,13 @@ export function isLoopback(host: string): boolean {
  * HTTPS with a verified certificate.
  */
 export function plainHttpAllowed(host: string, insecureRegistries: readonly string[]): boolean {
-  const h = host.toLowerCase();
-  return isLoopback(h) || insecureRegistries.some((r) => r.toLowerCase() === h || apiHost(r) === h);
+  const h = apiHost(host);
+  return isLoopback(h) || insecureRegistries.some((r) => apiHost(r) === h);
 }
 
 /** The key Docker uses for a registry's credentials: the Hub's legacy URL, or the plain host. */
 export function credentialKey(host: string): string {
-  return isDockerHub(host) ? DOCKER_HUB_CREDENTIAL_KEY : host.toLowerCase();
+  return isDockerHub(host) ? DOCKER_HUB_CREDENTIAL_KEY : apiHost(host);
 }
 
 /** Docker's normalization of a `config.json` `auths` key (`https://host/v1/` → `host`). */
