@@ -21,6 +21,7 @@ const KEYLESS_SUBJECT = 'mitr@redhat.com';
 /** Repository in the test registry → the fixture folder served there. */
 const REPOS: Record<string, string> = {
   'cosign/valid': 'dir-img-cosign-valid',
+  'cosign/valid-needs-tlog': 'dir-img-cosign-valid',
   'cosign/valid-wrong-key': 'dir-img-cosign-valid',
   'cosign/key-rekor': 'dir-img-cosign-key-rekor-valid',
   'cosign/keyless': 'dir-img-cosign-fulcio-rekor-valid',
@@ -35,10 +36,18 @@ function policyText(host: string): string {
   return [
     'version: 1',
     'rules:',
+    // The fixtures' key signatures have no Rekor bundle; containers/image expects them to verify under a policy that
+    // does not ask for the log, which is `tlog: false` here (cosign itself needs --insecure-ignore-tlog).
     '  - name: cosign-key',
     `    match: ["${host}/cosign/valid", "${host}/cosign/modified", "${host}/cosign/mixed", "${host}/cosign/other-attachment"]`,
     '    mode: enforce',
+    `    signers: [{ key: ${key('cosign.pub')}, tlog: false }]`,
+    // The same key with the default: a transparency-log entry is required, as `cosign verify --key` requires it.
+    '  - name: cosign-key-tlog',
+    `    match: "${host}/cosign/valid-needs-tlog"`,
+    '    mode: enforce',
     `    signers: [{ key: ${key('cosign.pub')} }]`,
+    // key-rekor carries a Rekor SET: the default key signer takes it.
     '  - name: cosign2-key',
     `    match: ["${host}/cosign/valid-wrong-key", "${host}/cosign/key-rekor"]`,
     '    mode: enforce',
@@ -88,7 +97,7 @@ describe('cosign signatures from the real cosign tool, through a real registry',
   });
 
   describe('core: discover → verify → status', () => {
-    test('key-signed (cosign.pub): verified, found under the cosign tag, no finding', async () => {
+    test('key-signed (cosign.pub, tlog: false): verified, found under the cosign tag, no finding', async () => {
       const v = await verifyOne(client, ref('cosign/valid'), policyPath);
       assert.equal(v.trust?.status, 'verified', v.trust?.reason);
       assert.equal(v.trust?.digest, digests['cosign/valid']);
@@ -98,8 +107,16 @@ describe('cosign signatures from the real cosign tool, through a real registry',
         { status: 'verified', type: 'cosign', foundIn: 'cosign-tag' },
       );
       assert.equal(v.trust?.signatures[0].signer, path.join(FIXTURES, 'cosign.pub'));
+      assert.equal(v.trust?.signatures[0].reason, `Signature verified with key ${path.join(FIXTURES, 'cosign.pub')}; no transparency-log entry (allowed by policy).`);
       assert.deepEqual(v.policy, { rule: 'cosign-key', mode: 'enforce', exception: null });
       assert.deepEqual(v.findings, []);
+    });
+
+    test('the same signature (no Rekor bundle) under a default key signer: untrusted → untrusted-signer (error)', async () => {
+      const v = await verifyOne(client, ref('cosign/valid-needs-tlog'), policyPath);
+      assert.equal(v.trust?.status, 'untrusted', v.trust?.reason);
+      assert.match(v.trust?.signatures[0].reason ?? '', /no transparency-log entry, and the policy requires one/);
+      assert.deepEqual(v.findings.map((f) => [f.code, f.severity]), [['untrusted-signer', 'error']]);
     });
 
     test('the same signature under a policy trusting only cosign2.pub: untrusted → untrusted-signer (error)', async () => {
@@ -110,9 +127,10 @@ describe('cosign signatures from the real cosign tool, through a real registry',
       assert.match(v.findings[0].message, /not by a signer this policy trusts.*policy rule "cosign2-key", enforce/);
     });
 
-    test('key + Rekor (cosign2.pub): verified, with the log index and time of its Rekor SET', async () => {
+    test('key + Rekor (cosign2.pub, default key signer): verified, with the log index and time of its Rekor SET', async () => {
       const v = await verifyOne(client, ref('cosign/key-rekor'), policyPath);
       assert.equal(v.trust?.status, 'verified', v.trust?.reason);
+      assert.equal(v.trust?.signatures[0].reason, `Signature verified with key ${path.join(FIXTURES, 'cosign2.pub')}.`);
       const set = JSON.parse(readCosignFixture(FIXTURES, REPOS['cosign/key-rekor']).signatures[0].annotations[ANNOTATIONS.rekorBundle]!);
       assert.equal(v.trust?.signatures[0].logIndex, set.Payload.logIndex);
       assert.equal(v.trust?.signatures[0].integratedTime, set.Payload.integratedTime);
@@ -165,6 +183,7 @@ describe('cosign signatures from the real cosign tool, through a real registry',
     test('per reference: trust status, signatures and policy as the core decides', () => {
       const expected: Record<string, string> = {
         'cosign/valid@': 'verified',
+        'cosign/valid-needs-tlog@': 'untrusted',
         'cosign/valid-wrong-key@': 'untrusted',
         'cosign/key-rekor@': 'verified',
         'cosign/keyless@': 'verified',
@@ -193,6 +212,7 @@ describe('cosign signatures from the real cosign tool, through a real registry',
       const codes = (fragment: string) => scan.findingsOf(fragment).map((d) => `${d.severity}:${d.code}`);
       for (const fragment of ['cosign/valid@', 'cosign/key-rekor@', 'cosign/keyless@', 'cosign/mixed@']) assert.deepEqual(codes(fragment), [], fragment);
       assert.deepEqual(codes('cosign/valid-wrong-key@'), ['error:untrusted-signer']);
+      assert.deepEqual(codes('cosign/valid-needs-tlog@'), ['error:untrusted-signer']);
       assert.deepEqual(codes('cosign/keyless-other@'), ['error:untrusted-signer']);
       assert.deepEqual(codes('cosign/modified@'), ['error:invalid-signature']);
       assert.deepEqual(codes('cosign/other-attachment@'), ['error:unsigned']);

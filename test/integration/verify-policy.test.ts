@@ -32,7 +32,9 @@ describe('trust policy outcomes against a real registry', { skip }, () => {
   let H: string;
   let gone: string;
   const exceptionExpires = utcDay(new Date(Date.now() + 30 * DAY_MS));
-  const policies: Record<'main' | 'audit' | 'noOwner' | 'broken', string> = { main: '', audit: '', noOwner: '', broken: '' };
+  const policies: Record<'main' | 'audit' | 'noOwner' | 'broken' | 'strict', string> = { main: '', audit: '', noOwner: '', broken: '', strict: '' };
+  /** The signatures here are made without a transparency log (cosign sign --tlog-upload=false): the key signers say `tlog: false`. */
+  const UNLOGGED_OK = 'Signature verified with key ./trusted.pub; no transparency-log entry (allowed by policy).';
   const pinned = (repo: string, layout: ImageLayout) => `${H}/${repo}@${layout.digest}`;
 
   function writePolicy(name: keyof typeof policies, lines: string[]): void {
@@ -68,7 +70,7 @@ describe('trust policy outcomes against a real registry', { skip }, () => {
       `    match: ["${H}/pol/**", "${gone}/**"]`,
       '    mode: enforce',
       '    requireDigest: true',
-      '    signers: [{ key: ./trusted.pub }]',
+      '    signers: [{ key: ./trusted.pub, tlog: false }]',
     ];
     writePolicy('main', [
       'version: 1',
@@ -76,7 +78,7 @@ describe('trust policy outcomes against a real registry', { skip }, () => {
       '  - name: audit-only',
       `    match: "${H}/pol/audit"`,
       '    mode: audit',
-      '    signers: [{ key: ./trusted.pub }]',
+      '    signers: [{ key: ./trusted.pub, tlog: false }]',
       ...prodRule,
       'exceptions:',
       `  - image: ${H}/pol/exempt@${unsigned.digest}`,
@@ -88,7 +90,9 @@ describe('trust policy outcomes against a real registry', { skip }, () => {
       '    owner: team-legacy',
       '    expires: 2020-01-31',
     ]);
-    writePolicy('audit', ['version: 1', 'rules:', '  - name: watch', `    match: "${H}/pol/**"`, '    mode: audit', '    signers: [{ key: ./trusted.pub }]']);
+    writePolicy('audit', ['version: 1', 'rules:', '  - name: watch', `    match: "${H}/pol/**"`, '    mode: audit', '    signers: [{ key: ./trusted.pub, tlog: false }]']);
+    // The same key without `tlog: false`: as `cosign verify --key`, a signature needs a transparency-log entry.
+    writePolicy('strict', ['version: 1', 'rules:', '  - name: strict', `    match: "${H}/pol/**"`, '    mode: enforce', '    signers: [{ key: ./trusted.pub }]']);
     writePolicy('noOwner', [
       'version: 1',
       'rules:',
@@ -127,10 +131,18 @@ describe('trust policy outcomes against a real registry', { skip }, () => {
   const cli = (args: string[], cache = 'cache') => scanVerify([...args, '--cache-dir', path.join(dir, cache)], { cwd: dir });
 
   describe('core: verifyReference under the policy', () => {
-    test('signed by the trusted key, pinned: verified, no finding', async () => {
+    test('signed by the trusted key (tlog: false), pinned: verified, no finding; the reason says the log was not required', async () => {
       const v = await verifyOne(client, pinned('pol/signed', signed), policies.main);
       assert.equal(v.trust?.status, 'verified', v.trust?.reason);
+      assert.equal(v.trust?.signatures[0].reason, UNLOGGED_OK);
       assert.deepEqual(v.findings, []);
+    });
+
+    test('the same signature under a key signer without `tlog: false`: no transparency-log entry → untrusted, error', async () => {
+      const v = await verifyOne(client, pinned('pol/signed', signed), policies.strict);
+      assert.equal(v.trust?.status, 'untrusted', v.trust?.reason);
+      assert.match(v.trust?.signatures[0].reason ?? '', /matches key \.\/trusted\.pub but has no transparency-log entry.*`tlog: false`/);
+      assert.deepEqual(v.findings.map((f) => [f.code, f.severity]), [['untrusted-signer', 'error']]);
     });
 
     test('unsigned under enforce: unsigned, error', async () => {
@@ -220,6 +232,7 @@ describe('trust policy outcomes against a real registry', { skip }, () => {
     test('enforce: statuses and error findings per reference; exit 1', () => {
       const codes = (fragment: string) => scan.findingsOf(fragment).map((d) => `${d.severity}:${d.code}`);
       assert.equal(scan.ref('pol/signed@').trust?.status, 'verified');
+      assert.equal(scan.ref('pol/signed@').signatures[0].reason, UNLOGGED_OK);
       assert.deepEqual(codes('pol/signed@'), []);
       assert.equal(scan.ref('pol/unsigned@').trust?.status, 'unsigned');
       assert.deepEqual(codes('pol/unsigned@'), ['error:unsigned']);
@@ -299,6 +312,16 @@ describe('trust policy outcomes against a real registry', { skip }, () => {
       assert.ok(policyDiags.length >= 1, JSON.stringify(r.diagnostics));
       assert.ok(policyDiags.every((d) => d.path === 'broken.yaml'));
       assert.ok(policyDiags.some((d) => d.severity === 'error' && /signer/.test(d.message)), JSON.stringify(policyDiags));
+      assert.equal(r.status, 1);
+    });
+
+    test('a key signer without `tlog: false` and a signature without a log entry: untrusted-signer, exit 1', () => {
+      const r = cli(['ws/signed.yaml', '--policy', policies.strict], 'cache-strict');
+      const ref = r.ref('pol/signed@');
+      assert.equal(ref.trust?.status, 'untrusted', ref.trust?.reason);
+      assert.deepEqual(ref.signatures.map((x) => x.status), ['untrusted']);
+      assert.match(ref.signatures[0].reason, /no transparency-log entry/);
+      assert.deepEqual(r.findingsOf('pol/signed@').map((d) => `${d.severity}:${d.code}`), ['error:untrusted-signer']);
       assert.equal(r.status, 1);
     });
 

@@ -41,6 +41,7 @@ const OTHER_DIGEST = `sha256:${'ab'.repeat(32)}`;
 
 const REPOS = [
   'sig/key-trusted',
+  'sig/key-unlogged',
   'sig/key-untrusted',
   'sig/keyless',
   'sig/keyless-wrong-id',
@@ -74,7 +75,8 @@ function policyText(host: string, withTrustedRoot: boolean): string {
     '  - name: attested',
     `    match: "${host}/sig/attested*"`,
     '    mode: enforce',
-    '    signers: [{ key: ./trusted.pub }]',
+    // The attestation bundles are not logged; this rule is about attestations, so its key accepts that.
+    '    signers: [{ key: ./trusted.pub, tlog: false }]',
     '    attestations:',
     `      - predicateType: ${SLSA_PROVENANCE_V1}`,
     '',
@@ -110,7 +112,9 @@ describe('Sigstore bundles attached as OCI referrers, through a real registry wi
     const signer = keySigner(trusted);
     const notationPki = makeNotationPki('ec', 'Acme Release');
     const otherNotationPki = makeNotationPki('rsa', 'Mallory');
-    // Keyless bundles one at a time: each signing consumes the mock services' interceptions it registered.
+    // Keyless and logged bundles one at a time: each signing consumes the mock services' interceptions it registered.
+    // The trusted key's signature is logged in the mock Rekor (cosign's default), so the default key signer takes it.
+    const loggedKeyBundle = await sigstore.logged((witnesses) => messageBundle(signer, images['sig/key-trusted'].bytes, witnesses));
     const keylessBundles = {
       'sig/keyless': await keyless({ iss: ISSUER, sub: IDENTITY }, 'sig/keyless'),
       'sig/keyless-wrong-id': await keyless({ iss: ISSUER, sub: 'https://github.com/mallory/app/.github/workflows/x.yml@refs/heads/main' }, 'sig/keyless-wrong-id'),
@@ -120,7 +124,9 @@ describe('Sigstore bundles attached as OCI referrers, through a real registry wi
     // image are sequential; different images proceed in parallel.
     await Promise.all([
       // Message signatures over the exact manifest bytes, as `cosign sign` with the new bundle format writes them.
-      (async () => attach('sig/key-trusted', await messageBundle(signer, images['sig/key-trusted'].bytes)))(),
+      attach('sig/key-trusted', loggedKeyBundle),
+      // The same key without a transparency-log entry: the `keys` rule does not say `tlog: false`.
+      (async () => attach('sig/key-unlogged', await messageBundle(signer, images['sig/key-unlogged'].bytes)))(),
       (async () => attach('sig/key-untrusted', await messageBundle(keySigner(stranger), images['sig/key-untrusted'].bytes)))(),
       ...Object.entries(keylessBundles).map(([repo, bundle]) => attach(repo as Repo, bundle)),
       (async () => attach('sig/attested-none', await messageBundle(signer, images['sig/attested-none'].bytes)))(),
@@ -155,14 +161,22 @@ describe('Sigstore bundles attached as OCI referrers, through a real registry wi
   });
 
   describe('core: discover → verify → status', () => {
-    test('bundle signed by the trusted key: verified, found through the referrers tag schema', async () => {
+    test('bundle signed by the trusted key and logged in Rekor: verified with its log entry, found through the referrers tag schema', async () => {
       const v = await verifyOne(client, ref('sig/key-trusted'), policyPath);
       assert.equal(v.trust?.status, 'verified', v.trust?.reason);
       assert.deepEqual(
-        v.trust?.signatures.map((s) => ({ status: s.status, type: s.type, foundIn: s.foundIn, signer: s.signer })),
-        [{ status: 'verified', type: 'sigstore-bundle', foundIn: 'referrers-tag-schema', signer: './trusted.pub' }],
+        v.trust?.signatures.map((s) => ({ status: s.status, type: s.type, foundIn: s.foundIn, signer: s.signer, reason: s.reason })),
+        [{ status: 'verified', type: 'sigstore-bundle', foundIn: 'referrers-tag-schema', signer: './trusted.pub', reason: 'Signature verified with key ./trusted.pub.' }],
       );
+      assert.equal(typeof v.trust?.signatures[0].logIndex, 'number');
       assert.deepEqual(v.findings, []);
+    });
+
+    test('bundle signed by the trusted key without a log entry, key signer without `tlog: false`: untrusted → untrusted-signer', async () => {
+      const v = await verifyOne(client, ref('sig/key-unlogged'), policyPath);
+      assert.equal(v.trust?.status, 'untrusted', v.trust?.reason);
+      assert.match(v.trust?.signatures[0].reason ?? '', /matches key \.\/trusted\.pub but has no transparency-log entry/);
+      assert.deepEqual(v.findings.map((f) => [f.code, f.severity]), [['untrusted-signer', 'error']]);
     });
 
     test('bundle signed by a key the policy does not trust: untrusted → untrusted-signer', async () => {
@@ -278,6 +292,7 @@ describe('Sigstore bundles attached as OCI referrers, through a real registry wi
     test('trust status per reference', () => {
       const expected: Record<Repo, string> = {
         'sig/key-trusted': 'verified',
+        'sig/key-unlogged': 'untrusted',
         'sig/key-untrusted': 'untrusted',
         'sig/keyless': 'verified',
         'sig/keyless-wrong-id': 'untrusted',
@@ -300,6 +315,7 @@ describe('Sigstore bundles attached as OCI referrers, through a real registry wi
       const r = scan.ref('sig/attested@');
       assert.deepEqual(r.policy, { rule: 'attested', mode: 'enforce', exception: null });
       assert.deepEqual(r.signatures.map((s) => [s.status, s.type, s.foundIn, s.signer]), [['verified', 'sigstore-bundle', 'referrers-tag-schema', './trusted.pub']]);
+      assert.equal(r.signatures[0].reason, 'Signature verified with key ./trusted.pub; no transparency-log entry (allowed by policy).');
       const slsa = r.attestations.find((a) => a.predicateType === SLSA_PROVENANCE_V1);
       assert.equal(slsa?.status, 'verified');
       assert.match(slsa?.summary ?? '', /^SLSA provenance v1: built by https:\/\/github\.com\/actions\/runner\/github-hosted from https:\/\/github\.com\/acme\/app@c0ffee123456/);
@@ -316,6 +332,7 @@ describe('Sigstore bundles attached as OCI referrers, through a real registry wi
       assert.deepEqual(codes('sig/keyless'), []);
       assert.deepEqual(codes('sig/attested'), []);
       assert.deepEqual(codes('sig/key-untrusted'), ['error:untrusted-signer']);
+      assert.deepEqual(codes('sig/key-unlogged'), ['error:untrusted-signer']);
       assert.deepEqual(codes('sig/keyless-wrong-id'), ['error:untrusted-signer']);
       assert.deepEqual(codes('sig/keyless-wrong-issuer'), ['error:untrusted-signer']);
       assert.deepEqual(codes('sig/attested-none'), ['error:missing-attestation']);

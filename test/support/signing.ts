@@ -112,9 +112,10 @@ export function readCosignFixture(fixturesDir: string, name: string): { manifest
 }
 
 /**
- * A cosign simple-signing signature made with a local key, as `cosign sign --key` writes it without a transparency
- * log: the payload names `signedDigest` (normally the image's own digest), the signature annotation holds the
- * base64 signature over the exact payload bytes.
+ * A cosign simple-signing signature made with a local key, as `cosign sign --key --tlog-upload=false` writes it
+ * (no transparency-log entry: a policy accepts it only from a key signer with `tlog: false`): the payload names
+ * `signedDigest` (normally the image's own digest), the signature annotation holds the base64 signature over the
+ * exact payload bytes.
  */
 export function cosignKeySignature(privateKey: crypto.KeyObject, dockerReference: string, signedDigest: string): CosignLayer {
   const payload = Buffer.from(JSON.stringify({
@@ -228,6 +229,140 @@ export class MockSigstore {
     // The mock log stores the proposed entry as its body; only the intoto kind's proposal has a real entry's shape.
     return build(signer, [new RekorWitness({ rekorBaseURL: MockSigstore.REKOR_URL, retry: 0, timeout: REQUEST_TIMEOUT_MS, entryType: 'intoto' })]);
   }
+
+  /**
+   * Logs what `build` signs (with a key signer, e.g. `keySigner`) in the mock Rekor, as `cosign sign --key` does by
+   * default: a key signature with a transparency-log entry. One interception per call, like `keyless`.
+   */
+  async logged(build: (witnesses: RekorWitness[]) => Promise<Buffer>): Promise<Buffer> {
+    mock(MockSigstore.REKOR_URL, rekorHandler(this.tlog));
+    return build([new RekorWitness({ rekorBaseURL: MockSigstore.REKOR_URL, retry: 0, timeout: REQUEST_TIMEOUT_MS, entryType: 'intoto' })]);
+  }
+}
+
+// ---- X.509 certificates built byte by byte ----------------------------------------------------------------------
+//
+// Certificates whose extensions hold exactly the bytes a test wants — including bytes no certificate tool would
+// write (a URI SAN with 0xC0, an otherName that is not UTF-8) — DER-encoded here and signed with node:crypto
+// (ECDSA P-256, SHA-256). Only what the verifiers read is encoded: names, validity, key, extensions.
+
+/** DER tag-length-value. */
+export function der(tag: number, ...content: Buffer[]): Buffer {
+  const body = Buffer.concat(content);
+  const n = body.length;
+  const length = n < 0x80 ? Buffer.from([n]) : (() => {
+    const bytes: number[] = [];
+    for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v & 0xff);
+    return Buffer.from([0x80 | bytes.length, ...bytes]);
+  })();
+  return Buffer.concat([Buffer.from([tag]), length, body]);
+}
+
+export function derOid(oid: string): Buffer {
+  const [a, b, ...rest] = oid.split('.').map(Number);
+  const bytes = [40 * a + b];
+  for (const arc of rest) {
+    const enc = [arc & 0x7f];
+    for (let v = Math.floor(arc / 128); v > 0; v = Math.floor(v / 128)) enc.unshift((v & 0x7f) | 0x80);
+    bytes.push(...enc);
+  }
+  return der(0x06, Buffer.from(bytes));
+}
+
+const derSeq = (...content: Buffer[]) => der(0x30, ...content);
+const derUtf8 = (text: string | Buffer) => der(0x0c, Buffer.isBuffer(text) ? text : Buffer.from(text, 'utf8'));
+const DER_TRUE = Buffer.from([0x01, 0x01, 0xff]);
+
+function derTime(date: Date): Buffer {
+  const iso = date.toISOString().replace(/[-:T]/g, '').slice(0, 14) + 'Z'; // YYYYMMDDHHMMSSZ
+  const year = date.getUTCFullYear();
+  return year >= 1950 && year < 2050 ? der(0x17, Buffer.from(iso.slice(2), 'ascii')) : der(0x18, Buffer.from(iso, 'ascii'));
+}
+
+function derName(commonName: string): Buffer {
+  const rdn = (oid: string, value: string) => der(0x31, derSeq(derOid(oid), derUtf8(value)));
+  return derSeq(rdn('2.5.4.10', 'Image Trust Tests'), rdn('2.5.4.3', commonName));
+}
+
+/** One extension: `value` is the extnValue content (the bytes inside its OCTET STRING). */
+export function derExtension(oid: string, value: Buffer, critical = false): Buffer {
+  return derSeq(derOid(oid), ...(critical ? [DER_TRUE] : []), der(0x04, value));
+}
+
+/** A GeneralName of a subjectAltName, with raw bytes where a test needs them. */
+export type GeneralNameSpec =
+  | { uri: string | Buffer }
+  | { email: string | Buffer }
+  | { dns: string | Buffer }
+  /** otherName: `value` is the DER of the value inside the [0] EXPLICIT wrapper (default: a UTF8String of `text`). */
+  | { otherName: { oid: string; text?: string | Buffer; value?: Buffer } };
+
+const rawBytes = (v: string | Buffer) => (Buffer.isBuffer(v) ? v : Buffer.from(v, 'latin1'));
+
+export function derGeneralName(name: GeneralNameSpec): Buffer {
+  if ('uri' in name) return der(0x86, rawBytes(name.uri));
+  if ('email' in name) return der(0x81, rawBytes(name.email));
+  if ('dns' in name) return der(0x82, rawBytes(name.dns));
+  const value = name.otherName.value ?? derUtf8(name.otherName.text ?? '');
+  return der(0xa0, derOid(name.otherName.oid), der(0xa0, value));
+}
+
+export const OID = {
+  subjectAltName: '2.5.29.17',
+  basicConstraints: '2.5.29.19',
+  keyUsage: '2.5.29.15',
+  extKeyUsage: '2.5.29.37',
+  codeSigning: '1.3.6.1.5.5.7.3.3',
+  fulcioIssuerV1: '1.3.6.1.4.1.57264.1.1',
+  fulcioIssuerV2: '1.3.6.1.4.1.57264.1.8',
+  fulcioOtherNameUsername: '1.3.6.1.4.1.57264.1.7',
+} as const;
+
+/** Fulcio's OIDC issuer extensions: v2 holds a DER UTF8String, v1 the raw bytes. */
+export const fulcioIssuerV2 = (issuer: string | Buffer) => derExtension(OID.fulcioIssuerV2, derUtf8(issuer));
+export const fulcioIssuerV1 = (issuer: string | Buffer) => derExtension(OID.fulcioIssuerV1, rawBytes(issuer));
+export const subjectAltNames = (...names: GeneralNameSpec[]) => derExtension(OID.subjectAltName, derSeq(...names.map(derGeneralName)), true);
+
+export interface TestCertificate {
+  der: Buffer;
+  pem: string;
+  commonName: string;
+  keys: crypto.KeyPairKeyObjectResult;
+}
+
+/**
+ * A certificate for `commonName`, issued by `issuer` (self-signed when absent). A CA gets basicConstraints CA:TRUE
+ * and keyCertSign; a leaf digitalSignature and the code-signing EKU, plus `extensions` (e.g. `subjectAltNames(…)`).
+ */
+export function makeCertificate(opts: { commonName: string; issuer?: TestCertificate; ca?: boolean; extensions?: Buffer[]; notBefore?: Date; notAfter?: Date; serial?: number }): TestCertificate {
+  const keys = newKeyPair();
+  const now = Date.now();
+  const notBefore = opts.notBefore ?? new Date(now - 60_000);
+  const notAfter = opts.notAfter ?? new Date(now + 86_400_000);
+  const ecdsaSha256 = derSeq(derOid('1.2.840.10045.4.3.2'));
+  const extensions = opts.ca
+    ? [derExtension(OID.basicConstraints, derSeq(DER_TRUE), true), derExtension(OID.keyUsage, der(0x03, Buffer.from([0x01, 0x06])), true)]
+    : [derExtension(OID.keyUsage, der(0x03, Buffer.from([0x07, 0x80])), true), derExtension(OID.extKeyUsage, derSeq(derOid(OID.codeSigning)))];
+  const tbs = derSeq(
+    der(0xa0, der(0x02, Buffer.from([0x02]))), // version v3
+    der(0x02, Buffer.from([0x01, (opts.serial ?? 1) & 0x7f])),
+    ecdsaSha256,
+    derName(opts.issuer?.commonName ?? opts.commonName),
+    derSeq(derTime(notBefore), derTime(notAfter)),
+    derName(opts.commonName),
+    keys.publicKey.export({ format: 'der', type: 'spki' }),
+    der(0xa3, derSeq(...extensions, ...(opts.extensions ?? []))),
+  );
+  const signature = crypto.sign('sha256', tbs, (opts.issuer?.keys ?? keys).privateKey);
+  const certDer = derSeq(tbs, ecdsaSha256, der(0x03, Buffer.from([0x00]), signature));
+  const pem = `-----BEGIN CERTIFICATE-----\n${certDer.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n?$/, '\n')}-----END CERTIFICATE-----\n`;
+  return { der: certDer, pem, commonName: opts.commonName, keys };
+}
+
+/** A cosign simple-signing signature by a certificate's key, with the certificate annotation (cosign --certificate). */
+export function cosignCertificateSignature(cert: TestCertificate, dockerReference: string, signedDigest: string): CosignLayer {
+  const layer = cosignKeySignature(cert.keys.privateKey, dockerReference, signedDigest);
+  return { ...layer, annotations: { ...layer.annotations, [ANNOTATIONS.certificate]: cert.pem } };
 }
 
 // ---- OCI referrers (@sigstore/oci) ------------------------------------------------------------------------------

@@ -141,6 +141,77 @@ describe('loadPolicy: key material', () => {
   });
 });
 
+describe('loadPolicy: `tlog` on key signers (a Rekor entry is required unless `tlog: false`)', () => {
+  const withSigner = (signer: string) => `version: 1\nrules:\n  - match: "**"\n    signers:\n${signer}`;
+  const KEY_SIGNER = { type: 'key', publicKeyPem: KEY.publicPem, name: './keys/cosign.pub' };
+
+  test('no `tlog`: the default (a transparency-log entry is required), nothing recorded', () => {
+    const r = load(withSigner('      - key: ./keys/cosign.pub\n'));
+    assert.deepEqual(r.diagnostics, []);
+    assert.deepEqual(r.policy!.rules[0].signers, [KEY_SIGNER]);
+  });
+
+  test('`tlog: false` next to `key:` opts out: requireTlog false', () => {
+    const r = load(withSigner('      - key: ./keys/cosign.pub\n        tlog: false\n'));
+    assert.deepEqual(r.diagnostics, []);
+    assert.deepEqual(r.policy!.rules[0].signers, [{ ...KEY_SIGNER, requireTlog: false }]);
+  });
+
+  test('`tlog: true` is the default written out: nothing recorded', () => {
+    const r = load(withSigner('      - tlog: true\n        key: ./keys/cosign.pub\n'));
+    assert.deepEqual(r.diagnostics, []);
+    assert.deepEqual(r.policy!.rules[0].signers, [KEY_SIGNER]);
+  });
+
+  test('flow style, and in attestation signers', () => {
+    const text = `version: 1\nrules:\n  - match: "**"\n    signers: [{ key: ./keys/cosign.pub, tlog: false }]\n    attestations:\n      - predicateType: https://slsa.dev/provenance/v1\n        signers: [{ tlog: false, key: ./keys/cosign.pub }]\n`;
+    const r = load(text);
+    assert.deepEqual(r.diagnostics, []);
+    assert.deepEqual(r.policy!.rules[0].signers, [{ ...KEY_SIGNER, requireTlog: false }]);
+    assert.deepEqual(r.policy!.rules[0].attestations[0].signers, [{ ...KEY_SIGNER, requireTlog: false }]);
+  });
+
+  test('`tlog: false` changes the policy hash', () => {
+    const strict = load(withSigner('      - key: ./keys/cosign.pub\n'));
+    const relaxed = load(withSigner('      - key: ./keys/cosign.pub\n        tlog: false\n'));
+    assert.notEqual(strict.hash, relaxed.hash);
+  });
+
+  const broken: { name: string; signer: string; message: RegExp; at: string }[] = [
+    { name: 'a string', signer: '      - key: ./keys/cosign.pub\n        tlog: "false"\n', message: /`tlog` must be true or false/, at: '"false"' },
+    { name: 'YAML 1.1 `no` (a string in YAML 1.2)', signer: '      - key: ./keys/cosign.pub\n        tlog: no\n', message: /`tlog` must be true or false/, at: 'no\n' },
+    { name: 'a number', signer: '      - key: ./keys/cosign.pub\n        tlog: 0\n', message: /`tlog` must be true or false/, at: '0\n' },
+    { name: 'no value', signer: '      - key: ./keys/cosign.pub\n        tlog:\n', message: /`tlog` needs a value/, at: 'tlog' },
+    {
+      name: 'on a keyless signer',
+      signer: '      - keyless: { issuer: https://token.actions.githubusercontent.com, subject: a@b.c }\n        tlog: false\n',
+      message: /`tlog` applies only to `key` signers.*keyless.*always need/,
+      at: 'tlog',
+    },
+    { name: 'on a notation signer', signer: '      - notation: { certificate: ./certs/notation.pem }\n        tlog: false\n', message: /`tlog` applies only to `key` signers.*Notation/, at: 'tlog' },
+    { name: 'without any signer kind', signer: '      - tlog: false\n', message: /`tlog` applies only to `key` signers; this signer has no `key`/, at: 'tlog' },
+    {
+      name: 'inside `keyless`',
+      signer: '      - keyless: { issuer: https://token.actions.githubusercontent.com, subject: a@b.c, tlog: false }\n',
+      message: /unknown key `tlog` in `keyless`/,
+      at: 'tlog',
+    },
+  ];
+  for (const c of broken) {
+    test(`\`tlog\` ${c.name}: one error at the right place, the policy is broken`, () => {
+      const text = withSigner(c.signer);
+      const r = load(text);
+      assert.equal(r.broken, true);
+      assert.equal(r.policy, null);
+      const errors = errorsOf(r);
+      assert.equal(errors.length, 1, JSON.stringify(r.diagnostics, null, 1));
+      assert.match(errors[0].message, c.message);
+      assert.equal(errors[0].range.start, text.lastIndexOf(c.at), `range ${JSON.stringify(errors[0].range)} should start at ${JSON.stringify(c.at)}`);
+      assert.ok(errors[0].range.end > errors[0].range.start);
+    });
+  }
+});
+
 describe('loadPolicy: warnings for valid but suspicious policies', () => {
   const cases: { name: string; text: string; message: RegExp; at: string }[] = [
     {

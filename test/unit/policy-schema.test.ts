@@ -49,6 +49,63 @@ describe('JSON schema for the editor', () => {
   });
 });
 
+describe('JSON schema: signer entries and `tlog`', () => {
+  const schema = JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')) as { definitions: { signer: SchemaNode } };
+  const signer = schema.definitions.signer;
+
+  /**
+   * The keywords the signer schema uses (draft-07), evaluated for a signer object whose values are well typed: enough
+   * to check which combinations of keys the editor accepts.
+   */
+  function accepts(node: SchemaNode, value: Record<string, unknown>): boolean {
+    const keys = Object.keys(value);
+    if (Array.isArray(node.required) && !node.required.every((k) => keys.includes(k as string))) return false;
+    if (typeof node.minProperties === 'number' && keys.length < node.minProperties) return false;
+    if (typeof node.maxProperties === 'number' && keys.length > node.maxProperties) return false;
+    if (node.additionalProperties === false && !keys.every((k) => k in (node.properties as object))) return false;
+    const deps = (node.dependencies ?? {}) as Record<string, string[]>;
+    if (!Object.entries(deps).every(([k, needs]) => !keys.includes(k) || needs.every((n) => keys.includes(n)))) return false;
+    if (node.not && accepts(node.not as SchemaNode, value)) return false;
+    if (Array.isArray(node.anyOf) && !node.anyOf.some((n) => accepts(n as SchemaNode, value))) return false;
+    if (Array.isArray(node.oneOf) && node.oneOf.filter((n) => accepts(n as SchemaNode, value)).length !== 1) return false;
+    return true;
+  }
+
+  test('`tlog` is a boolean, default true, described', () => {
+    const tlog = (signer.properties as Record<string, SchemaNode>).tlog;
+    assert.equal(tlog.type, 'boolean');
+    assert.equal(tlog.default, true);
+    assert.match(String(tlog.description), /Rekor|transparency-log/);
+  });
+
+  test('accepted combinations match the loader: one kind, `tlog` only next to `key`', () => {
+    const key = 'keys/cosign.pub';
+    const keyless = { issuer: 'https://token.actions.githubusercontent.com', subject: 'a@b.c' };
+    const notation = { certificate: 'certs/notation.pem' };
+    const cases: [Record<string, unknown>, boolean][] = [
+      [{ key }, true],
+      [{ key, tlog: false }, true],
+      [{ key, tlog: true }, true],
+      [{ keyless }, true],
+      [{ notation }, true],
+      [{}, false],
+      [{ tlog: false }, false],
+      [{ keyless, tlog: false }, false],
+      [{ notation, tlog: false }, false],
+      [{ key, keyless }, false],
+      [{ key, notation }, false],
+      [{ keyless, notation }, false],
+      [{ key, tlog: false, keyless }, false],
+    ];
+    for (const [value, expected] of cases) {
+      assert.equal(accepts(signer, value), expected, JSON.stringify(value));
+      const text = `version: 1\nrules:\n  - match: "**"\n    signers:\n      - ${JSON.stringify(value)}\n`;
+      const loaded = loadPolicy(text, { policyPath: EXAMPLE_PATH, readFile: (p) => readFileSync(p, 'utf8') });
+      assert.equal(loaded.broken, !expected, `loader on ${JSON.stringify(value)}: ${JSON.stringify(loaded.diagnostics)}`);
+    }
+  });
+});
+
 describe('sample policy in examples/', () => {
   const text = readFileSync(EXAMPLE_PATH, 'utf8');
   const result = loadPolicy(text, { policyPath: EXAMPLE_PATH, readFile: (p) => readFileSync(p, 'utf8') });

@@ -70,7 +70,9 @@ async function dsseBundle(signer: Signer, payload: Buffer, witnesses: RekorWitne
 describe('bundles signed with keys', () => {
   const trusted = keyPair();
   const stranger = keyPair();
-  const trust = prepareTrust([{ type: 'key', name: 'release-key', publicKeyPem: pemOf(trusted.publicKey) }]);
+  // These tests are about what a key signature binds (content, key); the bundles are not logged, so the signer
+  // opts out of the transparency log as `tlog: false` does in a policy.
+  const trust = prepareTrust([{ type: 'key', name: 'release-key', publicKeyPem: pemOf(trusted.publicKey), requireTlog: false }]);
 
   test('a message signature by the trusted key over the manifest verifies', async () => {
     const bundle = await messageBundle(localSigner(trusted), manifest);
@@ -78,6 +80,7 @@ describe('bundles signed with keys', () => {
     assert.equal(kind, 'signature');
     assert.equal(result.status, 'verified', result.reason);
     assert.equal(result.signer, 'release-key');
+    assert.equal(result.reason, 'Signature verified with key release-key; no transparency-log entry (allowed by policy).');
   });
 
   test('a message signature by an unknown key is untrusted', async () => {
@@ -101,10 +104,26 @@ describe('bundles signed with keys', () => {
     assert.equal(result.status, 'invalid', result.reason);
   });
 
-  test('a key requiring Rekor does not stop another trusted key from verifying an unlogged signature', async () => {
+  test('a key signer requires a transparency-log entry by default (as cosign verify --key): an unlogged bundle is not verified', async () => {
+    const byDefault = prepareTrust([{ type: 'key', name: 'release-key', publicKeyPem: pemOf(trusted.publicKey) }]);
+    for (const bundle of [await messageBundle(localSigner(trusted), manifest), await dsseBundle(localSigner(trusted), statement(DIGEST, 'https://slsa.dev/provenance/v1', SLSA_V1))]) {
+      const { result } = verifySigstoreBundle(bundle, { digest: DIGEST, bytes: manifest }, byDefault, 'referrers-api');
+      assert.equal(result.status, 'untrusted', result.reason);
+      assert.match(result.reason, /release-key.*no transparency-log entry.*`tlog: false`/);
+    }
+  });
+
+  test('an unlogged bundle by an unknown key under a default key signer: untrusted, not blamed on the log', async () => {
+    const byDefault = prepareTrust([{ type: 'key', name: 'release-key', publicKeyPem: pemOf(trusted.publicKey) }]);
+    const { result } = verifySigstoreBundle(await messageBundle(localSigner(stranger), manifest), { digest: DIGEST, bytes: manifest }, byDefault, 'referrers-api');
+    assert.equal(result.status, 'untrusted', result.reason);
+    assert.match(result.reason, /Not signed by any trusted key/);
+  });
+
+  test('a key requiring Rekor does not stop another (tlog: false) key from verifying an unlogged signature', async () => {
     const both = prepareTrust([
       { type: 'key', name: 'strict-key', publicKeyPem: pemOf(stranger.publicKey), requireTlog: true },
-      { type: 'key', name: 'release-key', publicKeyPem: pemOf(trusted.publicKey) },
+      { type: 'key', name: 'release-key', publicKeyPem: pemOf(trusted.publicKey), requireTlog: false },
     ]);
     const bundle = await messageBundle(localSigner(trusted), manifest);
     const { result } = verifySigstoreBundle(bundle, { digest: DIGEST, bytes: manifest }, both, 'referrers-api');
@@ -117,6 +136,57 @@ describe('bundles signed with keys', () => {
     const bundle = await messageBundle(localSigner(trusted), manifest);
     const { result } = verifySigstoreBundle(bundle, { digest: DIGEST, bytes: manifest }, strict, 'referrers-api');
     assert.notEqual(result.status, 'verified');
+  });
+});
+
+describe('key-signed bundles logged in a (mock) Rekor', () => {
+  const trusted = keyPair();
+  let trustedRoot: unknown;
+  let tlog: Awaited<ReturnType<typeof initializeTLog>>;
+
+  before(async () => {
+    tlog = await initializeTLog(REKOR_URL, keyPair());
+    const logKey = { rawBytes: tlog.publicKey.toString('base64'), keyDetails: 'PKIX_ECDSA_P256_SHA_256', validFor: { start: '2000-01-01T00:00:00Z' } };
+    trustedRoot = {
+      mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1',
+      tlogs: [{ baseUrl: REKOR_URL, hashAlgorithm: 'SHA2_256', publicKey: logKey, logId: { keyId: crypto.createHash('sha256').update(tlog.publicKey).digest('base64') } }],
+      certificateAuthorities: [],
+      ctlogs: [],
+      timestampAuthorities: [],
+    };
+  });
+
+  /** A message signature by `trusted` over the manifest, logged in the mock Rekor (one interception per call). */
+  async function loggedBundle(): Promise<Buffer> {
+    mock(REKOR_URL, rekorHandler(tlog));
+    return messageBundle(localSigner(trusted), manifest, [new RekorWitness({ rekorBaseURL: REKOR_URL, retry: 0, entryType: 'intoto' })]);
+  }
+
+  const keySigner = (extra: Partial<Extract<SignerSpec, { type: 'key' }>> = {}) =>
+    prepareTrust([{ type: 'key', name: 'release-key', publicKeyPem: pemOf(trusted.publicKey), ...extra }], { trustedRoot });
+
+  test('a logged signature verifies under a default key signer, with its log index and time', async () => {
+    const { result } = verifySigstoreBundle(await loggedBundle(), { digest: DIGEST, bytes: manifest }, keySigner(), 'referrers-api');
+    assert.equal(result.status, 'verified', result.reason);
+    assert.equal(result.reason, 'Signature verified with key release-key.');
+    assert.equal(typeof result.logIndex, 'number');
+  });
+
+  test('with tlog: false a present log entry must still verify: a forged SET is invalid', async () => {
+    const json = JSON.parse((await loggedBundle()).toString());
+    const entry = json.verificationMaterial.tlogEntries[0];
+    entry.integratedTime = String(Number(entry.integratedTime) + 1);
+    for (const extra of [{ requireTlog: false }, {}]) {
+      const { result } = verifySigstoreBundle(JSON.stringify(json), { digest: DIGEST, bytes: manifest }, keySigner(extra), 'referrers-api');
+      assert.equal(result.status, 'invalid', `${JSON.stringify(extra)}: ${result.reason}`);
+    }
+  });
+
+  test('a log entry from a log the trusted root does not know is invalid, also with tlog: false', async () => {
+    const bundle = await loggedBundle();
+    const unknownLog = prepareTrust([{ type: 'key', name: 'release-key', publicKeyPem: pemOf(trusted.publicKey), requireTlog: false }], { trustedRoot: { ...(trustedRoot as object), tlogs: [] } });
+    const { result } = verifySigstoreBundle(bundle, { digest: DIGEST, bytes: manifest }, unknownLog, 'referrers-api');
+    assert.equal(result.status, 'invalid', result.reason);
   });
 });
 
@@ -183,6 +253,19 @@ describe('keyless bundles (mock Fulcio + Rekor)', () => {
     const bundle = await keyless({ iss: 'https://accounts.example.com', sub: IDENTITY }, (s, w) => messageBundle(s, manifest, w));
     const { result } = verifySigstoreBundle(bundle, { digest: DIGEST, bytes: manifest }, policy(), 'referrers-api');
     assert.equal(result.status, 'untrusted', result.reason);
+  });
+
+  test('a SAN with a byte >= 0x80 never matches the identity its ASCII-masked bytes spell (0xC0 → "@")', async () => {
+    // The mock Fulcio writes the subject claim's characters as single bytes: U+00C0 becomes the byte 0xC0.
+    const forged = 'https://github.com/acme\u00C0/app/.github/workflows/release.yml@refs/heads/main';
+    const masked = 'https://github.com/acme@/app/.github/workflows/release.yml@refs/heads/main';
+    const bundle = await keyless({ iss: ISSUER, sub: forged }, (s, w) => messageBundle(s, manifest, w));
+    for (const identity of [{ subject: masked }, { subject: forged }, { subject: undefined, subjectRegExp: 'https://github\\.com/acme.*' }]) {
+      const { result } = verifySigstoreBundle(bundle, { digest: DIGEST, bytes: manifest }, policy(identity), 'referrers-api');
+      assert.notEqual(result.status, 'verified', `${JSON.stringify(identity)}: ${result.reason}`);
+      assert.match(result.reason, /malformed/);
+      assert.ok(!(result.signer ?? '').includes('acme@'), `claimed signer shown as the masked form: ${result.signer}`);
+    }
   });
 
   test('a certificate from another CA (public-good root) is not trusted', async () => {

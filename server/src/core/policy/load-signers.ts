@@ -5,7 +5,7 @@ import * as nodePath from 'node:path';
 import type { Node } from 'yaml';
 import { checkCertificatesPem, checkPublicKeyPem, errorText, looksLikeInlinePem } from './pem';
 import type { ResolvedSigner } from './types';
-import { childPath, type YamlReader } from './yaml-reader';
+import { childPath, type Field, type YamlReader } from './yaml-reader';
 
 /** Where external files come from, and a record of every file read (it goes into the policy hash). */
 export interface MaterialContext {
@@ -15,6 +15,8 @@ export interface MaterialContext {
 }
 
 const SIGNER_KINDS = ['key', 'keyless', 'notation'] as const;
+/** Keys a signer entry may hold: one kind, and `tlog` next to `key`. */
+const SIGNER_KEYS = [...SIGNER_KINDS, 'tlog'] as const;
 const KEYLESS_KEYS = ['issuer', 'subject', 'subjectRegExp'] as const;
 const NOTATION_KEYS = ['certificate'] as const;
 
@@ -45,25 +47,57 @@ export function readSigners(reader: YamlReader, ctx: MaterialContext, node: Node
 }
 
 function readSigner(reader: YamlReader, ctx: MaterialContext, node: Node, path: string): ResolvedSigner | null {
-  const fields = reader.mapping(node, path, SIGNER_KINDS, 'a signer (`key`, `keyless` or `notation`)');
+  const fields = reader.mapping(node, path, SIGNER_KEYS, 'a signer (`key`, `keyless` or `notation`)');
   if (!fields) return null;
-  if (fields.size !== 1) {
-    const at = fields.size === 0 ? node : [...fields.values()][1].key;
+  const kinds = [...fields.entries()].filter(([name]) => name !== 'tlog');
+  const tlogField = fields.get('tlog');
+  if (kinds.length !== 1) {
+    if (kinds.length === 0 && tlogField) {
+      reader.error(tlogField.key, childPath(path, 'tlog'), '`tlog` applies only to `key` signers; this signer has no `key` (each signer needs exactly one of `key`, `keyless` or `notation`)');
+      return null;
+    }
+    const at = kinds.length === 0 ? node : kinds[1][1].key;
     reader.error(at, path, 'each signer needs exactly one of `key`, `keyless` or `notation`; list several signers as separate entries');
     return null;
   }
-  const [kind, field] = [...fields.entries()][0];
+  const [kind, field] = kinds[0];
+  if (tlogField && kind !== 'key') {
+    const why = kind === 'keyless'
+      ? 'keyless signatures always need a transparency-log entry'
+      : 'Notation signatures are not logged in a transparency log';
+    reader.error(tlogField.key, childPath(path, 'tlog'), `\`tlog\` applies only to \`key\` signers (${why}); remove it`);
+    return null;
+  }
   const valuePath = childPath(path, kind);
   if (!field.value) {
     reader.error(field.key, valuePath, `\`${kind}\` needs a value`);
     return null;
   }
-  if (kind === 'key') return readKeySigner(reader, ctx, field.value, valuePath);
+  if (kind === 'key') {
+    // Read `tlog` first so that both a bad key and a bad `tlog` are reported.
+    const requireTlog = tlogField ? readTlog(reader, tlogField, childPath(path, 'tlog')) : true;
+    const signer = readKeySigner(reader, ctx, field.value, valuePath);
+    if (!signer || requireTlog === null) return null;
+    // Only an explicit `tlog: false` is recorded; absent (or `tlog: true`) means the verifier's default: required.
+    return requireTlog ? signer : { ...signer, requireTlog: false };
+  }
   if (kind === 'keyless') return readKeylessSigner(reader, field.value, valuePath);
   return readNotationSigner(reader, ctx, field.value, valuePath);
 }
 
-function readKeySigner(reader: YamlReader, ctx: MaterialContext, node: Node, path: string): ResolvedSigner | null {
+/**
+ * `tlog: true|false` next to `key:`. cosign (`verify --key`) refuses a key signature without a transparency-log
+ * entry unless told `--insecure-ignore-tlog`; `tlog: false` is that opt-out, written where reviewers see it.
+ */
+function readTlog(reader: YamlReader, field: Field, path: string): boolean | null {
+  if (!field.value) {
+    reader.error(field.key, path, '`tlog` needs a value: `false` to accept key signatures without a transparency-log entry (remove the key to require one)');
+    return null;
+  }
+  return reader.boolean(field.value, path, '`tlog`');
+}
+
+function readKeySigner(reader: YamlReader, ctx: MaterialContext, node: Node, path: string): Extract<ResolvedSigner, { type: 'key' }> | null {
   const value = reader.string(node, path, '`key` (a path to a public key file, or inline PEM)');
   if (value === null) return null;
   const text = readPemMaterial(reader, ctx, node, path, value, 'key file');

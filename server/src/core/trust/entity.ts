@@ -48,24 +48,48 @@ function verifyWithKeys(entity: SignedEntity, trust: PreparedTrust): EntityOutco
   const keySigners = trust.signers.filter((s): s is Extract<PreparedSigner, { type: 'key' }> => s.type === 'key');
   if (keySigners.length === 0) return { status: 'untrusted', reason: 'Signed with a public key, but the policy trusts no keys.' };
   const hint = entity.key.$case === 'public-key' ? entity.key.hint : '';
+  const logged = entity.tlogEntries.length > 0;
   const failures: string[] = [];
   let proofError: unknown;
+  let unloggedBy: string | undefined;
   for (const signer of keySigners) {
-    if (signer.requireTlog && entity.tlogEntries.length === 0) {
-      failures.push(`${signer.name}: requires a transparency log entry, the signature has none`);
+    const namesThisKey = hint !== '' && (hint === signer.keyId || hint === signer.name);
+    if (signer.requireTlog && !logged) {
+      // As `cosign verify --key`: without a Rekor entry the signature is not accepted, even when it matches the key.
+      if (entity.signature.verifySignature(signer.key)) {
+        unloggedBy ??= signer.name;
+        failures.push(`${signer.name}: the signature matches, but has no transparency-log entry`);
+        continue;
+      }
+      if (namesThisKey) return { status: 'invalid', signer: signer.name, reason: 'Signature does not verify with the key it names.' };
+      failures.push(`${signer.name}: signature verification failed`);
       continue;
     }
     const material: TrustMaterial = { ...trust.material, publicKey: () => ({ publicKey: signer.key, validFor: () => true }) };
-    const needsLog = signer.requireTlog ? 1 : 0;
-    const error = tryVerify(entity, material, { tlogThreshold: needsLog, timestampThreshold: needsLog, ctlogThreshold: 0 });
-    if (!error) return { status: 'verified', signer: signer.name, reason: `Signature verified with key ${signer.name}.` };
+    // Every log entry and timestamp present is verified whatever the thresholds say (a bad SET is invalid, also with
+    // `tlog: false`); the threshold only says whether one must be there. A key has no validity period, so no
+    // timestamp is needed: a Rekor v2 entry with an inclusion proof and no SET counts as a log entry.
+    const error = tryVerify(entity, material, { tlogThreshold: signer.requireTlog ? 1 : 0, timestampThreshold: 0, ctlogThreshold: 0 });
+    if (!error) {
+      const reason = logged
+        ? `Signature verified with key ${signer.name}.`
+        : `Signature verified with key ${signer.name}; no transparency-log entry (allowed by policy).`;
+      return { status: 'verified', signer: signer.name, reason };
+    }
     failures.push(`${signer.name}: ${errorText(error)}`);
     // The signature names this key and still fails: it is wrong, not merely by someone else.
-    if (hint !== '' && (hint === signer.keyId || hint === signer.name)) return { status: 'invalid', signer: signer.name, reason: `Signature does not verify with the key it names: ${errorText(error)}` };
+    if (namesThisKey) return { status: 'invalid', signer: signer.name, reason: `Signature does not verify with the key it names: ${errorText(error)}` };
     // Failures before the signature check (log proof, timestamps) are properties of the artifact, not of the key.
     if (!isSignatureMismatch(error)) proofError ??= error;
   }
   if (proofError) return { status: 'invalid', reason: `Verification failed: ${errorText(proofError)}` };
+  if (unloggedBy !== undefined) {
+    return {
+      status: 'untrusted',
+      reason: `The signature matches key ${unloggedBy} but has no transparency-log entry, and the policy requires one (as cosign verify --key does). ` +
+        'Sign with a Rekor upload, or add `tlog: false` to that key signer to accept signatures without a log entry.',
+    };
+  }
   return { status: 'untrusted', reason: `Not signed by any trusted key (unknown key or modified content): ${failures.join('; ')}` };
 }
 
@@ -81,6 +105,9 @@ function verifyWithCertificate(entity: SignedEntity, leaf: X509Certificate, trus
     ? new Error('no transparency log entry or trusted timestamp (keyless signatures need one)')
     : tryVerify(entity, trust.material, { tlogThreshold: 1, ctlogThreshold: 1, timestampThreshold: 1 });
   if (!fulcioError) {
+    // Issued by a trusted CA, yet with a name that does not decode: refused, never compared (cosign's Go parser
+    // rejects such a certificate outright).
+    if (who.malformed.length > 0) return { status: 'invalid', ...claimed, reason: malformedIdentityReason(who) };
     for (const signer of trust.signers) {
       if (signer.type === 'keyless' && identityMatches(signer.identity, who.sans, who.issuer)) {
         return { status: 'verified', ...claimed, signer: signer.name, reason: `Keyless signature by ${who.sans[0]} (${who.issuer ?? 'no issuer'}) verified.` };
@@ -99,6 +126,7 @@ function verifyWithCertificate(entity: SignedEntity, leaf: X509Certificate, trus
       pkiErrors.push(`${signer.name}: ${errorText(error)}`);
       continue;
     }
+    if (who.malformed.length > 0) return { status: 'invalid', ...claimed, reason: `${malformedIdentityReason(who)} (The chain to ${signer.name} verified.)` };
     if (identityMatches(signer.identity, who.sans, undefined)) {
       // Without a logged or timestamped time the chain was checked at "now": the verdict holds until the first notAfter.
       const checkedNow = entity.timestamps.length === 0;
@@ -192,32 +220,164 @@ function withVerificationTime(entity: SignedEntity, now: Date): SignedEntity {
 }
 
 export interface CertificateIdentity {
-  /** All subject alternative names: URIs, e-mail addresses, DNS names. */
+  /**
+   * Subject alternative names that decode under their ASN.1 type, in this order: URIs, e-mail addresses, DNS names
+   * (IA5String: printable 7-bit ASCII), Fulcio usernames (otherName 1.3.6.1.4.1.57264.1.7, UTF8String).
+   */
   sans: string[];
-  /** Fulcio OIDC issuer extension (v2 preferred, v1 legacy). */
+  /** Fulcio OIDC issuer extension (v2 preferred, v1 legacy); undefined when absent or malformed. */
   issuer?: string;
+  /**
+   * Identity fields that do not decode, described with their bytes escaped. A certificate with any of them matches
+   * no identity: its names are never compared in a mangled form (e.g. 0xC0 read as "@" with the high bit cleared).
+   */
+  malformed: string[];
 }
 
 const OID_SUBJECT_ALT_NAME = '2.5.29.17';
-const SAN_TAGS = [0x06, 0x01, 0x02]; // URI, rfc822Name, dNSName
+const OID_FULCIO_USERNAME = '1.3.6.1.4.1.57264.1.7';
+/** IA5String GeneralNames read as identities, in the order they are listed (the first SAN is shown as the signer). */
+const IA5_SANS: readonly { tag: number; kind: string }[] = [
+  { tag: 6, kind: 'URI' },
+  { tag: 1, kind: 'e-mail' },
+  { tag: 2, kind: 'DNS name' },
+];
+const UTF8_STRING = 12;
+// fatal: invalid UTF-8 is an error, not U+FFFD; ignoreBOM: a leading BOM stays in the text instead of vanishing.
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+// C0 controls, DEL and C1 controls: never part of an identity.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/u;
 
+/**
+ * The identity a certificate claims, decoded per ASN.1 type. Undecodable names are left out of `sans` and listed in
+ * `malformed`; callers must not match a certificate whose `malformed` is not empty.
+ */
 export function certificateIdentity(cert: X509Certificate): CertificateIdentity {
-  let names: ASN1Obj[] = [];
+  const malformed: string[] = [];
+  const sans = readSubjectAltNames(cert, malformed);
+  const issuer = readFulcioIssuer(cert, malformed);
+  return { sans, issuer, malformed };
+}
+
+function readSubjectAltNames(cert: X509Certificate, malformed: string[]): string[] {
+  let names: ASN1Obj[];
   try {
-    names = cert.extension(OID_SUBJECT_ALT_NAME)?.valueObj.subs[0]?.subs ?? [];
-  } catch {
-    names = [];
+    const ext = singleExtension(cert, OID_SUBJECT_ALT_NAME, 'subject alternative name', malformed);
+    if (!ext) return [];
+    const outer = ext.valueObj.subs;
+    const seq = outer[0];
+    if (outer.length !== 1 || !seq.tag.isUniversal() || seq.tag.number !== 0x10 || !seq.tag.constructed) {
+      malformed.push('the subject alternative name extension is not a DER sequence of names');
+      return [];
+    }
+    names = seq.subs;
+  } catch (err) {
+    malformed.push(`the subject alternative name extension cannot be read (${errorText(err)})`);
+    return [];
   }
-  const sans = SAN_TAGS.flatMap((tag) => names.filter((gn) => gn.tag.isContextSpecific(tag)).map((gn) => gn.value.toString('ascii')));
-  let issuer: string | undefined;
+  const byKind = IA5_SANS.map(({ tag, kind }) =>
+    names.filter((gn) => gn.tag.isContextSpecific(tag)).flatMap((gn) => {
+      // IMPLICIT IA5String: primitive, printable 7-bit ASCII only. No byte is masked, dropped or replaced.
+      if (gn.tag.constructed || gn.value.length === 0 || !gn.value.every((b) => b >= 0x20 && b <= 0x7e)) {
+        malformed.push(`${kind} SAN "${escapeBytes(gn.value)}" is not 7-bit printable ASCII (IA5String)`);
+        return [];
+      }
+      return [gn.value.toString('latin1')];
+    }),
+  );
+  const usernames = names.filter((gn) => gn.tag.isContextSpecific(0)).flatMap((gn) => readUsernameOtherName(gn, malformed));
+  return [...byKind.flat(), ...usernames];
+}
+
+/** otherName ::= SEQUENCE { type-id OID, value [0] EXPLICIT ANY }; only Fulcio's username (a UTF8String) is an identity. */
+function readUsernameOtherName(gn: ASN1Obj, malformed: string[]): string[] {
+  let oid: string;
   try {
-    const v2 = cert.extension(FULCIO_ISSUER_V2);
-    // v2 is a DER UTF8String inside the extension value; v1 is the raw string.
-    issuer = v2 ? v2.valueObj.subs?.[0]?.value.toString('utf8') : cert.extension(FULCIO_ISSUER_V1)?.value.toString('utf8');
-  } catch {
-    issuer = undefined;
+    if (!gn.tag.constructed || gn.subs.length !== 2) throw new Error('not a type-id and a value');
+    oid = gn.subs[0].toOID();
+  } catch (err) {
+    malformed.push(`an otherName SAN cannot be read (${errorText(err)})`);
+    return [];
   }
-  return { sans, issuer };
+  if (oid !== OID_FULCIO_USERNAME) return []; // Other otherNames are not identities this verifier knows: not compared.
+  const wrapper = gn.subs[1];
+  const value = wrapper.tag.isContextSpecific(0) && wrapper.tag.constructed && wrapper.subs.length === 1 ? wrapper.subs[0] : undefined;
+  if (!value || !isUtf8StringTag(value)) {
+    malformed.push('the username otherName SAN is not a UTF8String');
+    return [];
+  }
+  const text = decodeUtf8Text(value.value);
+  if (text === undefined) {
+    malformed.push(`username otherName SAN "${escapeBytes(value.value)}" is not valid UTF-8 text`);
+    return [];
+  }
+  return [text];
+}
+
+/**
+ * Fulcio's OIDC issuer: v2 (1.3.6.1.4.1.57264.1.8) is a DER UTF8String, v1 (…1.1) the raw string. When v2 is
+ * present it decides alone: a malformed v2 is not replaced by v1.
+ */
+function readFulcioIssuer(cert: X509Certificate, malformed: string[]): string | undefined {
+  try {
+    const v2 = singleExtension(cert, FULCIO_ISSUER_V2, 'OIDC issuer (v2)', malformed);
+    if (v2 === null) return undefined;
+    if (v2) {
+      const inner = v2.valueObj.subs;
+      if (inner.length !== 1 || !isUtf8StringTag(inner[0])) {
+        malformed.push('the OIDC issuer extension (v2) is not a DER UTF8String');
+        return undefined;
+      }
+      const text = decodeUtf8Text(inner[0].value);
+      if (text === undefined) malformed.push(`the OIDC issuer extension (v2) "${escapeBytes(inner[0].value)}" is not valid UTF-8 text`);
+      return text;
+    }
+    const v1 = singleExtension(cert, FULCIO_ISSUER_V1, 'OIDC issuer (v1)', malformed);
+    if (!v1) return undefined;
+    const text = decodeUtf8Text(v1.value);
+    if (text === undefined) malformed.push(`the OIDC issuer extension (v1) "${escapeBytes(v1.value)}" is not valid UTF-8 text`);
+    return text;
+  } catch (err) {
+    malformed.push(`the OIDC issuer extension cannot be read (${errorText(err)})`);
+    return undefined;
+  }
+}
+
+/** The extension with `oid`: undefined when absent, null (reported) when it occurs more than once (RFC 5280 4.2). */
+function singleExtension(cert: X509Certificate, oid: string, what: string, malformed: string[]) {
+  const count = cert.extensions.filter((ext) => ext.subs[0]?.toOID() === oid).length;
+  if (count > 1) {
+    malformed.push(`the ${what} extension occurs ${count} times`);
+    return null;
+  }
+  return cert.extension(oid);
+}
+
+function isUtf8StringTag(obj: ASN1Obj): boolean {
+  return obj.tag.isUniversal() && obj.tag.number === UTF8_STRING && !obj.tag.constructed;
+}
+
+/** Strict UTF-8 without control characters, or undefined. Empty is not a name. */
+function decodeUtf8Text(bytes: Buffer): string | undefined {
+  let text: string;
+  try {
+    text = STRICT_UTF8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+  return text === '' || CONTROL.test(text) ? undefined : text;
+}
+
+/** Printable ASCII as is (backslash doubled), every other byte as \xHH: safe to show, never mistaken for the name. */
+function escapeBytes(bytes: Buffer): string {
+  const shown = [...bytes.subarray(0, 256)]
+    .map((b) => (b === 0x5c ? '\\\\' : b >= 0x20 && b <= 0x7e && b !== 0x22 ? String.fromCharCode(b) : `\\x${b.toString(16).toUpperCase().padStart(2, '0')}`))
+    .join('');
+  return bytes.length > 256 ? `${shown}…` : shown;
+}
+
+function malformedIdentityReason(who: CertificateIdentity): string {
+  return `The signing certificate's identity is malformed, so it matches no identity of the policy: ${who.malformed.join('; ')}.`;
 }
 
 function logInfo(entity: SignedEntity): { logIndex?: number; integratedTime?: number } {

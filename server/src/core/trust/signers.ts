@@ -11,7 +11,9 @@ import { ImageTrustError } from '../errors';
 /**
  * A signer the policy trusts.
  * - `key`: a cosign key pair (`cosign.pub`, PEM SPKI). ECDSA P-256/P-384/P-521, RSA (PKCS#1 v1.5 or PSS), Ed25519.
- *   `requireTlog` additionally demands a verified Rekor entry (cosign's default); without it a bare signature counts.
+ *   `requireTlog` (default true, as `cosign verify --key`) demands a Rekor entry (SET or inclusion proof) that
+ *   verifies against the trusted root. `requireTlog: false` (policy `tlog: false`, cosign's --insecure-ignore-tlog)
+ *   also accepts a signature with no entry; an entry that is present must verify all the same.
  * - `keyless`: a Fulcio certificate from the trusted root whose OIDC issuer equals `issuer` (or matches
  *   `issuerRegExp`) and whose SAN equals `subject` or matches `subjectRegExp` (anchored: the whole SAN must match).
  *   A verified Rekor entry and an SCT are required, as cosign requires them.
@@ -148,7 +150,7 @@ export function prepareSigner(spec: SignerSpec): PreparedSigner {
   switch (spec.type) {
     case 'key': {
       const key = parsePublicKey(spec.publicKeyPem, spec.name);
-      return { type: 'key', name: spec.name, key, keyId: publicKeyId(key), requireTlog: spec.requireTlog ?? false };
+      return { type: 'key', name: spec.name, key, keyId: publicKeyId(key), requireTlog: spec.requireTlog ?? true };
     }
     case 'keyless': {
       const identity = identityMatcher(spec, describeSigner(spec));
