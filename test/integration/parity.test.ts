@@ -150,7 +150,7 @@ describe('one judgement: CLI, language server and tree agree', { skip }, () => {
         await lsp.idle(since, 60_000);
         const expected = cliDiags.filter((d) => d.path === name).length;
         const p: PublishDiagnosticsParams = await lsp.diagnostics(uri, (d) => d.diagnostics.length >= expected, 30_000);
-        for (const d of p.diagnostics) lspDiags.push({ path: name, range: d.range, severity: SEVERITY_NAMES[d.severity ?? 0], code: String(d.code), message: d.message });
+        for (const d of p.diagnostics) lspDiags.push({ path: name, range: d.range, severity: SEVERITY_NAMES[d.severity ?? 0], code: String(d.code), message: String(d.message) });
       }
       assert.deepEqual(lspDiags.map(key).sort(), cliDiags.map(key).sort());
 
