@@ -8,6 +8,7 @@
 // Needs: `node scripts/ensure-code-server.mjs` (code-server + Node 24 in .tools/), Debian's chromium, and the
 // registry test bed (docker-registry, skopeo). Missing → skipped locally with the reason, a failure when CI=true.
 import assert from 'node:assert/strict';
+import { watch } from 'node:fs';
 import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -15,11 +16,11 @@ import { REPO_ROOT } from '../support/cli';
 import { startRegistry, type TestRegistry } from '../support/registry';
 import { startCodeServer, type CodeServer } from './support/codeServer';
 import { createDemoWorkspace, type DemoWorkspace } from './support/demoWorkspace';
-import { assertPrerequisites, e2eMissingReason, skipUnlessCI } from './support/prerequisites';
+import { requireE2E } from './support/prerequisites';
 import { launchBrowser, SCREENSHOT_DIR, Workbench, type Browser } from './support/workbench';
 import { FailureTracker } from './support/failures';
 
-const missing = e2eMissingReason();
+const requirement = requireE2E();
 const STEP_TIMEOUT_MS = 120_000;
 const DOC_SCREENSHOTS: Record<string, string> = {
   problems: 'e2e-problems.png',
@@ -37,7 +38,7 @@ function pinned(ws: DemoWorkspace, repoTag: string): string {
   return `${img.reference}@${img.digest}`;
 }
 
-describe('Image Trust in a real VS Code (code-server + Chromium)', { ...skipUnlessCI(missing), timeout: 10 * 60_000 }, () => {
+describe('Image Trust in a real VS Code (code-server + Chromium)', { ...requirement, timeout: 10 * 60_000 }, () => {
   let registry: TestRegistry | undefined;
   let ws: DemoWorkspace | undefined;
   let server: CodeServer | undefined;
@@ -55,7 +56,6 @@ describe('Image Trust in a real VS Code (code-server + Chromium)', { ...skipUnle
   }
 
   before(async () => {
-    assertPrerequisites(missing);
     registry = await startRegistry();
     ws = await createDemoWorkspace(registry);
     server = await startCodeServer({ workspace: ws.dir });
@@ -233,15 +233,31 @@ describe('Image Trust in a real VS Code (code-server + Chromium)', { ...skipUnle
   }));
 });
 
-/** Saving is asynchronous: wait (bounded) until `file` on disk holds `needle`. */
-async function waitForFileToInclude(file: string, needle: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const text = await readFile(file, 'utf8');
-    if (text.includes(needle)) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${file} to contain ${needle}; it reads:\n${text}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+/**
+ * Saving is asynchronous: wait (bounded) until `file` on disk holds `needle`, re-reading it whenever its folder
+ * changes (the watcher is up before the first read, so no write is missed).
+ */
+function waitForFileToInclude(file: string, needle: string, timeoutMs = 15_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let last = '';
+    let settled = false;
+    const settle = (err?: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      watcher.close();
+      if (err) reject(err);
+      else resolve();
+    };
+    const check = async () => {
+      last = await readFile(file, 'utf8').catch((err: Error) => `(unreadable: ${err.message})`);
+      if (last.includes(needle)) settle();
+    };
+    const watcher = watch(path.dirname(file), () => void check());
+    watcher.on('error', (err) => settle(err));
+    const timer = setTimeout(() => settle(new Error(`timed out after ${timeoutMs / 1000} s waiting for ${file} to contain ${needle}; it reads:\n${last}`)), timeoutMs);
+    void check();
+  });
 }
 
 /**

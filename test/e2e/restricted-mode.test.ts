@@ -12,11 +12,11 @@ import { after, before, describe, it } from 'node:test';
 import { buildImage, pushImage, startRegistry, type TestRegistry } from '../support/registry';
 import { startCodeServer, type CodeServer } from './support/codeServer';
 import { startCountingProxy, type CountingProxy } from './support/countingProxy';
-import { assertPrerequisites, e2eMissingReason, skipUnlessCI } from './support/prerequisites';
+import { requireE2E } from './support/prerequisites';
 import { launchBrowser, SCREENSHOT_DIR, Workbench, type Browser } from './support/workbench';
 import { FailureTracker } from './support/failures';
 
-const missing = e2eMissingReason();
+const requirement = requireE2E();
 const STEP_TIMEOUT_MS = 120_000;
 const REPO_TAG = 'demo/app:1.0';
 const FILE = 'pod.yaml';
@@ -50,7 +50,7 @@ async function createWorkspace(registry: TestRegistry, proxyHost: string): Promi
   }
 }
 
-describe('Image Trust in Restricted Mode (untrusted folder, code-server + Chromium)', { ...skipUnlessCI(missing), timeout: 6 * 60_000 }, () => {
+describe('Image Trust in Restricted Mode (untrusted folder, code-server + Chromium)', { ...requirement, timeout: 6 * 60_000 }, () => {
   let registry: TestRegistry | undefined;
   let proxy: CountingProxy | undefined;
   let ws: Workspace | undefined;
@@ -61,7 +61,6 @@ describe('Image Trust in Restricted Mode (untrusted folder, code-server + Chromi
   const track = <T>(fn: () => Promise<T>) => failures.track(fn);
 
   before(async () => {
-    assertPrerequisites(missing);
     registry = await startRegistry();
     proxy = await startCountingProxy(registry.url);
     ws = await createWorkspace(registry, proxy.host);

@@ -1,13 +1,12 @@
-// What the end-to-end tests need on this machine, and what to do when it is missing: skip locally (with the
-// reason), fail in CI (CI=true), where a silently skipped editor suite would hide regressions.
+// What the end-to-end tests need on this machine: code-server (with its Node 24) in .tools/, Chromium, and the
+// registry test bed. Missing → skipped locally with the reason, a failure under CI=true (test/support/requirements).
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../../support/cli';
-import { registryToolsSkipReason } from '../../support/registry';
+import { REGISTRY_TOOLS, requireTools, type RequireOptions, type Requirement, type Tool } from '../../support/requirements';
 
 export const CHROMIUM = process.env.IMAGE_TRUST_CHROMIUM ?? '/usr/bin/chromium';
 export const TOOLS_DIR = path.resolve(process.env.IMAGE_TRUST_TOOLS_DIR ?? path.join(REPO_ROOT, '.tools'));
-export const IS_CI = process.env.CI === 'true';
 
 /** Marker written by scripts/ensure-code-server.mjs once code-server is fully installed. */
 interface CodeServerMarker {
@@ -43,25 +42,21 @@ export function findCodeServer(): CodeServerInstall | string {
   return install;
 }
 
-/** Why the editor suite cannot run here, or undefined. */
-export function e2eMissingReason(): string | undefined {
-  const reasons: string[] = [];
-  const cs = findCodeServer();
-  if (typeof cs === 'string') reasons.push(cs);
-  if (!existsSync(CHROMIUM)) reasons.push(`no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set IMAGE_TRUST_CHROMIUM)`);
-  const reg = registryToolsSkipReason();
-  if (reg) reasons.push(reg);
-  return reasons.length ? reasons.join('; ') : undefined;
-}
+export const CODE_SERVER_TOOL: Tool = {
+  name: 'code-server',
+  check: () => {
+    const cs = findCodeServer();
+    return typeof cs === 'string' ? cs.replace(`: ${INSTALL_HINT}`, '') : true;
+  },
+  install: 'node scripts/ensure-code-server.mjs',
+};
 
-/**
- * `{ skip }` for `describe` locally; in CI nothing is skipped and `assertPrerequisites` (call it first in `before`)
- * fails the suite with the same reason.
- */
-export function skipUnlessCI(reason: string | undefined): { skip?: string } {
-  return reason && !IS_CI ? { skip: reason } : {};
-}
+export const CHROMIUM_TOOL: Tool = {
+  name: 'chromium',
+  check: () => existsSync(CHROMIUM) || `no Chromium at ${CHROMIUM}; or set IMAGE_TRUST_CHROMIUM`,
+};
 
-export function assertPrerequisites(reason: string | undefined): void {
-  if (reason) throw new Error(`end-to-end prerequisites missing (CI=true, so this fails instead of skipping): ${reason}`);
+/** `{ skip }` for the editor suites: everything they start is here, else skipped locally and thrown under CI=true. */
+export function requireE2E(options: RequireOptions = {}): Requirement {
+  return requireTools([CODE_SERVER_TOOL, CHROMIUM_TOOL, ...REGISTRY_TOOLS], options);
 }

@@ -252,7 +252,8 @@ export class Workbench {
         await this.page.keyboard.press('Control+K');
         await this.page.keyboard.press('Control+I');
         await hover.waitFor({ state: 'visible', timeout: 3_000 });
-        await delay(300); // hover parts from slower providers arrive after the first paint
+        // Hover parts from slower providers arrive after the first paint: wait (bounded) for the text, not a fixed time.
+        await hover.filter({ hasText: mustInclude }).waitFor({ state: 'visible', timeout: 3_000 }).catch(() => {});
         last = plain(await hover.innerText());
         return last.includes(mustInclude) ? last : undefined;
       }, timeoutMs, 500);
