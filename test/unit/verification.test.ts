@@ -13,7 +13,8 @@ import { defaultRule, type PolicyLoadResult, type ResolvedRule, type ResolvedSig
 import { DSSE_MEDIA_TYPE, type CosignLayer } from '../../server/src/core/trust/cosign';
 import { VerificationCache, verificationKey } from '../../server/src/core/verification-cache';
 import { trustedRootDigest, verifyReference } from '../../server/src/core/verification';
-import { makeNotationPki, notationJws, opensslSkipReason } from '../support/notation-signing';
+import { makeNotationPki, notationJws } from '../support/notation-signing';
+import { requireTool } from '../support/requirements';
 import { cosignKeySignature, inTotoStatement, newKeyPair, publicKeyPem } from '../support/signing';
 import { MemoryRegistry } from '../support/trust-memory-registry';
 
@@ -177,7 +178,7 @@ describe('attestation requirements are each satisfied on their own', () => {
 describe('a cached verdict never outlives what made it true', () => {
   const dir = mkdtempSync(join(tmpdir(), 'image-trust-vcache-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
-  const skip = opensslSkipReason() ?? false;
+  const { skip } = requireTool('openssl');
 
   test('a Notation signature that expires: verified before, not verified after, even from the same cache file', { skip }, async () => {
     const pki = makeNotationPki('ec', 'expiring');
