@@ -100,8 +100,9 @@ describe('Image Trust in a real VS Code (code-server + Chromium)', { ...requirem
     await wb.goTo(line, column);
     const web = ws!.image('demo/web:1.0');
     const digestShown = web.digest.slice(0, 'sha256:'.length + 12);
-    // The extension's own hover, not just the diagnostic's: it shows the digest the registry serves for the tag.
-    const text = await docStep('hover', () => wb.hoverText(digestShown));
+    // The extension's own hover, not just the diagnostic's: it shows the digest the registry serves for the tag
+    // ("tag 1.0 → sha256:…"; a diagnostic message may name the digest too, so the arrow marks the hover's own line).
+    const text = await docStep('hover', () => wb.hoverText(`→ ${digestShown}`));
     assert.ok(text.includes(web.reference), `the hover names the image: ${text}`);
     assert.match(text, /not pinned/i, `the hover says the reference is not pinned: ${text}`);
     // The pushed image has no signature: the hover must say so, never claim it verified.
