@@ -12,7 +12,7 @@ import { classify } from '../../server/src/core/analyze';
 import { defaultRule, type PolicyLoadResult, type ResolvedRule, type ResolvedSigner } from '../../server/src/core/policy';
 import { DSSE_MEDIA_TYPE, type CosignLayer } from '../../server/src/core/trust/cosign';
 import { VerificationCache, verificationKey } from '../../server/src/core/verification-cache';
-import { trustedRootDigest, verifyReference } from '../../server/src/core/verification';
+import { trustedRootDigest, verdictValidUntil, verifyReference } from '../../server/src/core/verification';
 import { makeNotationPki, notationJws } from '../support/notation-signing';
 import { requireTool } from '../support/requirements';
 import { cosignKeySignature, inTotoStatement, newKeyPair, publicKeyPem } from '../support/signing';
@@ -248,5 +248,22 @@ describe('key signers and the transparency log', () => {
     const strict: ResolvedSigner = { type: 'key', name: 'builder-a.pub', publicKeyPem: publicKeyPem(keyA.publicKey) };
     const v = await verifyReference(reg, refTo(img.digest), null, policyOf(rule({ signers: [strict] })), { now });
     assert.notEqual(v?.trust?.status, 'verified', v?.trust?.reason);
+  });
+});
+
+describe('how long a judgement holds in a long-lived editor', () => {
+  const base = { digest: 'sha256:' + '4'.repeat(64), findings: [] };
+  const exception = (active: boolean, expires: string) => ({ owner: 'team', reason: 'r', expires, daysLeft: 0, active, message: 'm' });
+
+  test('an active exception holds until the end of its last UTC day; the trust verdict\'s own end comes first when earlier', () => {
+    const v = { ...base, trust: null, policy: { rule: 'prod', mode: 'enforce' as const, exception: exception(true, '2026-12-01') } };
+    assert.equal(verdictValidUntil(v), '2026-12-02T00:00:00.000Z');
+    const trust = { digest: base.digest, status: 'verified' as const, signatures: [], attestations: [], reason: '', validUntil: '2026-12-01T10:00:00.000Z' };
+    assert.equal(verdictValidUntil({ ...v, trust }), '2026-12-01T10:00:00.000Z');
+  });
+
+  test('nothing time-bound: no end; an expired exception adds none', () => {
+    assert.equal(verdictValidUntil({ ...base, trust: null, policy: { rule: 'prod', mode: 'enforce', exception: null } }), undefined);
+    assert.equal(verdictValidUntil({ ...base, trust: null, policy: { rule: 'prod', mode: 'enforce', exception: exception(false, '2026-01-01') } }), undefined);
   });
 });

@@ -210,6 +210,24 @@ function earliestOf(times: (string | undefined)[]): string | undefined {
   return ms.length ? new Date(Math.min(...ms)).toISOString() : undefined;
 }
 
+/**
+ * When a judgement must be made again: the trust verdict's own end (signature expiry, certificate notAfter) or the end
+ * of the UTC day on which an applied exception expires, whichever comes first. For long-lived holders (the editor).
+ */
+export function verdictValidUntil(v: ReferenceVerification | null | undefined): string | undefined {
+  if (!v) return undefined;
+  const times: string[] = [];
+  if (v.trust?.validUntil) times.push(v.trust.validUntil);
+  const exc = v.policy.exception;
+  if (exc) {
+    // An active exception stops applying at the start of the day after `expires`; an expired one never returns.
+    const [y, m, d] = exc.expires.split('-').map(Number);
+    const end = Date.UTC(y, m - 1, d + 1);
+    if (exc.active && Number.isFinite(end)) times.push(new Date(end).toISOString());
+  }
+  return earliestOf(times);
+}
+
 function exceptionOutcome(info: ExceptionInfo, active: boolean): NonNullable<PolicyOutcome['exception']> {
   return { owner: info.owner, reason: info.reason, expires: info.expires, daysLeft: info.daysLeft, active, message: info.message };
 }

@@ -5,7 +5,7 @@ import { resolutionKey } from '../core/pinning';
 import { resolveReference, type Resolution } from '../core/resolve';
 import type { ImageRef } from '../core/types';
 import type { PolicyLoadResult } from '../core/policy';
-import { VerificationCache, verifyReference, type ReferenceVerification } from '../core/verification';
+import { VerificationCache, verdictValidUntil, verifyReference, type ReferenceVerification } from '../core/verification';
 import type { ImageTrustSettings } from '../protocol';
 import { join } from 'node:path';
 
@@ -83,8 +83,10 @@ export class ResolutionService {
     if (!ref.parsed) return undefined;
     const vkey = `${uri}\0${resolutionKey(ref)}`;
     const v = this.verifications.get(vkey);
-    // A verdict past its validUntil (signature expiry, certificate notAfter) is no verdict: it is checked again.
-    if (v?.trust?.validUntil !== undefined && !(Date.now() < Date.parse(v.trust.validUntil))) {
+    // A verdict past its validUntil (signature expiry, certificate notAfter, an exception's last day) is no verdict:
+    // it is checked again.
+    const until = verdictValidUntil(v);
+    if (until !== undefined && !(Date.now() < Date.parse(until))) {
       this.verifications.delete(vkey);
       return undefined;
     }
@@ -97,7 +99,7 @@ export class ResolutionService {
     const ms = Math.min(Math.max(Date.parse(validUntil) - Date.now(), 0) + 50, 2 ** 31 - 1);
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      if (this.verifications.get(vkey)?.trust?.validUntil !== validUntil) return;
+      if (verdictValidUntil(this.verifications.get(vkey)) !== validUntil) return;
       this.verifications.delete(vkey);
       this.onResolved(new Set([key]));
     }, Number.isNaN(ms) ? 0 : ms);
@@ -137,7 +139,7 @@ export class ResolutionService {
             return null;
           });
           this.verifications.set(vkey, v);
-          this.expireAt(vkey, key, v?.trust?.validUntil);
+          this.expireAt(vkey, key, verdictValidUntil(v));
         }),
       );
       await this.client.flush().catch((err) => this.env.log(`cache not saved: ${(err as Error).message}`));
