@@ -2,6 +2,7 @@
 // configured Notation certificates. Signing material is made with the openssl CLI.
 
 import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
 import { before, describe, test } from 'node:test';
 import { discoverSignatures } from '../../server/src/core/trust/discovery';
 import { NOTATION_COSE_REASON, NOTATION_UNVERIFIED_REASON, verifyDigest, type DigestTrust } from '../../server/src/core/trust/index';
@@ -54,6 +55,8 @@ describe('Notation signatures', { skip }, () => {
       assert.equal(trust.status, 'verified', trust.reason);
       const s = only(trust);
       assert.deepEqual([s.status, s.foundIn, s.signer], ['verified', 'referrers-api', `${pki() === rsa ? 'RSA' : 'EC'} Signer`]);
+      // Identity for "same signer" comparisons: the leaf's subject and the configured certificate the chain reached.
+      assert.deepEqual(s.identity, { kind: 'notation', subject: new X509Certificate(pki().leafPem).subject, anchor: new X509Certificate(pki().rootPem).fingerprint256 });
     });
   }
 

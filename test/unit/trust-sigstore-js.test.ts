@@ -81,12 +81,15 @@ describe('bundles signed with keys', () => {
     assert.equal(result.status, 'verified', result.reason);
     assert.equal(result.signer, 'release-key');
     assert.equal(result.reason, 'Signature verified with key release-key; no transparency-log entry (allowed by policy).');
+    // The signer's identity for "same signer" comparisons (image-trust update) is the key's fingerprint, not its name.
+    assert.deepEqual(result.identity, { kind: 'key', keyId: publicKeyId(trusted.publicKey) });
   });
 
   test('a message signature by an unknown key is untrusted', async () => {
     const bundle = await messageBundle(localSigner(stranger), manifest);
     const { result } = verifySigstoreBundle(bundle, { digest: DIGEST, bytes: manifest }, trust, 'referrers-api');
     assert.equal(result.status, 'untrusted', result.reason);
+    assert.equal(result.identity, undefined, 'only a signature the policy accepted names an identity');
   });
 
   test('a signature over other bytes than the manifest is invalid', async () => {
@@ -231,6 +234,7 @@ describe('keyless bundles (mock Fulcio + Rekor)', () => {
     const { result } = verifySigstoreBundle(bundle, { digest: DIGEST, bytes: manifest }, policy(), 'referrers-api');
     assert.equal(result.status, 'verified', result.reason);
     assert.equal(result.issuer, ISSUER);
+    assert.deepEqual(result.identity, { kind: 'keyless', subject: IDENTITY, issuer: ISSUER });
     assert.equal(typeof result.logIndex, 'number');
     assert.ok(result.integratedTime && Math.abs(result.integratedTime - Date.now() / 1000) < 600);
   });
@@ -241,12 +245,14 @@ describe('keyless bundles (mock Fulcio + Rekor)', () => {
     assert.equal(loose.result.status, 'untrusted', loose.result.reason);
     const full = verifySigstoreBundle(bundle, { digest: DIGEST, bytes: manifest }, policy({ subject: undefined, subjectRegExp: 'https://github\\.com/acme/.*' }), 'referrers-api');
     assert.equal(full.result.status, 'verified', full.result.reason);
+    assert.deepEqual(full.result.identity, { kind: 'keyless', subject: IDENTITY, issuer: ISSUER }, 'the identity is the SAN that matched, not the pattern');
   });
 
   test('wrong identity: untrusted', async () => {
     const bundle = await keyless({ iss: ISSUER, sub: 'https://github.com/mallory/app/.github/workflows/x.yml@refs/heads/main' }, (s, w) => messageBundle(s, manifest, w));
     const { result } = verifySigstoreBundle(bundle, { digest: DIGEST, bytes: manifest }, policy(), 'referrers-api');
     assert.equal(result.status, 'untrusted', result.reason);
+    assert.equal(result.identity, undefined);
   });
 
   test('wrong issuer: untrusted', async () => {
@@ -297,6 +303,7 @@ describe('keyless bundles (mock Fulcio + Rekor)', () => {
     assert.equal(verification.result.status, 'verified', verification.result.reason);
     assert.equal(verification.result.summary?.fields.packageCount, 3);
     assert.match(verification.result.summary?.summary ?? '', /SPDX-2\.3.*3 package/);
+    assert.deepEqual(verification.result.summary?.fields.packages?.map((p) => p.name), ['openssl', 'zlib', 'musl']);
   });
 
   test('an attestation whose subject is another digest is invalid', async () => {

@@ -28,13 +28,28 @@ export interface AttestationFields {
   sourceRepository?: string;
   sourceCommit?: string;
   buildTrigger?: string;
+  /** Provenance: when the build finished (SLSA v1 runDetails.metadata.finishedOn, v0.2 metadata.buildFinishedOn), as written. */
+  buildFinishedOn?: string;
   sbomFormat?: string;
   packageCount?: number;
+  /** SBOM: the packages (SPDX `packages`, CycloneDX top-level `components`), at most MAX_PACKAGES of them. */
+  packages?: SbomPackage[];
+  /** SBOM: true when the document lists more than MAX_PACKAGES packages (only the first ones are in `packages`). */
+  packagesTruncated?: boolean;
   scanner?: string;
   scannerVersion?: string;
   vulnerabilityCount?: number;
   vexStatementCount?: number;
 }
+
+export interface SbomPackage {
+  name: string;
+  /** Absent when the SBOM gives none. */
+  version?: string;
+}
+
+/** Packages kept per SBOM (a diff of two SBOMs longer than this is marked incomplete). */
+export const MAX_PACKAGES = 20_000;
 
 type Summarizer = (predicate: Record<string, unknown>) => Omit<AttestationSummary, 'kind' | 'title'> & { title?: string };
 
@@ -79,6 +94,7 @@ function slsaV02(p: Record<string, unknown>) {
     sourceRepository: str(configSource.uri),
     sourceCommit: str(rec(configSource.digest).sha1) ?? str(rec(configSource.digest).gitCommit),
     buildTrigger: str(environment.github_event_name),
+    buildFinishedOn: str(rec(p.metadata).buildFinishedOn),
   };
   return { summary: provenanceLine('SLSA provenance v0.2', fields), fields };
 }
@@ -96,6 +112,7 @@ function slsaV1(p: Record<string, unknown>) {
     sourceRepository: str(workflow.repository) ?? str(firstDependency.uri) ?? str(external.source),
     sourceCommit: str(depDigest.gitCommit) ?? str(depDigest.sha1),
     buildTrigger: str(internalGithub.event_name) ?? str(external.trigger),
+    buildFinishedOn: str(rec(rec(p.runDetails).metadata).finishedOn),
   };
   return { summary: provenanceLine('SLSA provenance v1', fields), fields };
 }
@@ -107,14 +124,35 @@ function provenanceLine(title: string, f: AttestationFields): string {
   return parts.join(' ');
 }
 
+/** Name and version of each listed package; entries without a name are skipped. */
+function packageList(items: unknown[], name: (r: Record<string, unknown>) => string | undefined, version: (r: Record<string, unknown>) => string | undefined): Pick<AttestationFields, 'packages' | 'packagesTruncated'> {
+  const packages: SbomPackage[] = [];
+  for (const item of items.slice(0, MAX_PACKAGES)) {
+    const r = rec(item);
+    const n = name(r);
+    if (n === undefined) continue;
+    const v = version(r);
+    packages.push(v === undefined ? { name: n } : { name: n, version: v });
+  }
+  return items.length > MAX_PACKAGES ? { packages, packagesTruncated: true } : { packages };
+}
+
 function spdx(p: Record<string, unknown>) {
-  const fields: AttestationFields = { sbomFormat: str(p.spdxVersion) ?? 'SPDX', packageCount: arr(p.packages).length };
+  const fields: AttestationFields = {
+    sbomFormat: str(p.spdxVersion) ?? 'SPDX',
+    packageCount: arr(p.packages).length,
+    ...packageList(arr(p.packages), (r) => str(r.name), (r) => str(r.versionInfo)),
+  };
   return { summary: `SBOM (${fields.sbomFormat}): ${fields.packageCount} package(s)`, fields };
 }
 
 function cyclonedx(p: Record<string, unknown>) {
   const version = str(p.specVersion);
-  const fields: AttestationFields = { sbomFormat: `CycloneDX${version ? ` ${version}` : ''}`, packageCount: arr(p.components).length };
+  const fields: AttestationFields = {
+    sbomFormat: `CycloneDX${version ? ` ${version}` : ''}`,
+    packageCount: arr(p.components).length,
+    ...packageList(arr(p.components), (r) => (str(r.name) ? `${str(r.group) ? `${str(r.group)}/` : ''}${str(r.name)}` : undefined), (r) => str(r.version)),
+  };
   return { summary: `SBOM (${fields.sbomFormat}): ${fields.packageCount} component(s)`, fields };
 }
 

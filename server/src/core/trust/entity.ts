@@ -7,7 +7,7 @@ import type { Bundle } from '@sigstore/bundle';
 import { crypto as sigstoreCrypto, X509Certificate, type ASN1Obj } from '@sigstore/core';
 import { toSignedEntity, Verifier, type SignedEntity, type TrustMaterial, type VerifierOptions } from '@sigstore/verify';
 import { identityMatches, type PreparedSigner, type PreparedTrust } from './signers';
-import { earliest, type SignatureStatus } from './status';
+import { earliest, type SignatureStatus, type SignerIdentity } from './status';
 
 export interface EntityOutcome {
   status: SignatureStatus;
@@ -17,6 +17,8 @@ export interface EntityOutcome {
   integratedTime?: number;
   /** See SignatureResult.validUntil. */
   validUntil?: string;
+  /** See SignatureResult.identity (verified outcomes only). */
+  identity?: SignerIdentity;
   reason: string;
 }
 
@@ -74,7 +76,7 @@ function verifyWithKeys(entity: SignedEntity, trust: PreparedTrust): EntityOutco
       const reason = logged
         ? `Signature verified with key ${signer.name}.`
         : `Signature verified with key ${signer.name}; no transparency-log entry (allowed by policy).`;
-      return { status: 'verified', signer: signer.name, reason };
+      return { status: 'verified', signer: signer.name, identity: { kind: 'key', keyId: signer.keyId }, reason };
     }
     failures.push(`${signer.name}: ${errorText(error)}`);
     // The signature names this key and still fails: it is wrong, not merely by someone else.
@@ -110,7 +112,10 @@ function verifyWithCertificate(entity: SignedEntity, leaf: X509Certificate, trus
     if (who.malformed.length > 0) return { status: 'invalid', ...claimed, reason: malformedIdentityReason(who) };
     for (const signer of trust.signers) {
       if (signer.type === 'keyless' && identityMatches(signer.identity, who.sans, who.issuer)) {
-        return { status: 'verified', ...claimed, signer: signer.name, reason: `Keyless signature by ${who.sans[0]} (${who.issuer ?? 'no issuer'}) verified.` };
+        // The identity is the SAN the policy matched (a certificate may carry several) with the OIDC issuer.
+        const subject = who.sans.find((san) => identityMatches(signer.identity, [san], who.issuer)) ?? who.sans[0];
+        const identity: SignerIdentity = { kind: 'keyless', subject, issuer: who.issuer ?? '' };
+        return { status: 'verified', ...claimed, signer: signer.name, identity, reason: `Keyless signature by ${who.sans[0]} (${who.issuer ?? 'no issuer'}) verified.` };
       }
     }
     return { status: 'untrusted', ...claimed, reason: `Signed by ${who.sans.join(', ') || 'an unnamed identity'} (issuer ${who.issuer ?? 'none'}), which the policy does not trust.` };
@@ -131,7 +136,9 @@ function verifyWithCertificate(entity: SignedEntity, leaf: X509Certificate, trus
       // Without a logged or timestamped time the chain was checked at "now": the verdict holds until the first notAfter.
       const checkedNow = entity.timestamps.length === 0;
       const validUntil = checkedNow ? earliest([leaf.notAfter, ...signer.material.certificateAuthorities.flatMap((ca) => ca.certChain.map((c) => c.notAfter))].map((d) => d.toISOString())) : undefined;
-      return { status: 'verified', ...claimed, signer: signer.name, reason: `Certificate signature by ${who.sans[0]} verified against ${signer.name}.`, ...(validUntil ? { validUntil } : {}) };
+      const subject = who.sans.find((san) => identityMatches(signer.identity, [san], undefined)) ?? who.sans[0];
+      const identity: SignerIdentity = { kind: 'certificate', subject, authority: signer.name };
+      return { status: 'verified', ...claimed, signer: signer.name, identity, reason: `Certificate signature by ${who.sans[0]} verified against ${signer.name}.`, ...(validUntil ? { validUntil } : {}) };
     }
     pkiErrors.push(`${signer.name}: certificate identity ${who.sans.join(', ')} is not the one configured`);
   }

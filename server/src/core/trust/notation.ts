@@ -6,7 +6,7 @@ import crypto, { X509Certificate } from 'node:crypto';
 import type { EntityOptions } from './entity';
 import type { PreparedSigner } from './signers';
 import { isRecord } from './statement';
-import { earliest, type FoundIn, type SignatureResult, type SignatureStatus } from './status';
+import { earliest, type FoundIn, type SignatureResult, type SignatureStatus, type SignerIdentity } from './status';
 
 export const NOTATION_MEDIA_TYPES = { jws: 'application/jose+json', cose: 'application/cose' } as const;
 export const NOTATION_PAYLOAD_TYPE = 'application/vnd.cncf.notary.payload.v1+json';
@@ -40,7 +40,7 @@ const ALGORITHMS: Record<string, { hash: string; key: 'rsa' | 'ec'; curve?: stri
   ES512: { hash: 'sha512', key: 'ec', curve: 'secp521r1' },
 };
 
-type Outcome = { status: SignatureStatus; reason: string; signer?: string; validUntil?: string };
+type Outcome = { status: SignatureStatus; reason: string; signer?: string; validUntil?: string; identity?: SignerIdentity };
 
 /** A verification step failed: carries the status it earns (invalid or untrusted). */
 class NotationFailure extends Error {
@@ -85,7 +85,8 @@ function verifyEnvelope(envelope: NotationEnvelope, digest: string, signers: rea
     checkValidity(anchored.path, header.signingTime, now);
     // Checked against "now": the verdict holds until the signature's expiry or the first certificate's notAfter.
     const validUntil = earliest([header.expiry?.toISOString(), ...anchored.path.map((c) => new Date(c.validTo).toISOString())]);
-    return { status: 'verified', signer: claimed ?? anchored.signer.name, reason: `Notation signature verified: certificate chain to ${describe(anchored.anchor)}.`, ...(validUntil ? { validUntil } : {}) };
+    const identity: SignerIdentity = { kind: 'notation', subject: chain[0].subject, anchor: anchored.anchor.fingerprint256 };
+    return { status: 'verified', signer: claimed ?? anchored.signer.name, identity, reason: `Notation signature verified: certificate chain to ${describe(anchored.anchor)}.`, ...(validUntil ? { validUntil } : {}) };
   } catch (err) {
     if (err instanceof NotationFailure) return { status: err.status, signer: claimed, reason: err.message };
     // A crypto call rejecting odd input must not abort the other signatures of the digest: not checked → error.

@@ -7,6 +7,47 @@ export type SignatureType = 'cosign' | 'cosign-attestation' | 'sigstore-bundle' 
 export type FoundIn = 'cosign-tag' | 'referrers-api' | 'referrers-tag-schema';
 
 /**
+ * Who made a signature the policy accepted, precisely enough to tell "the same signer" from "another signer"
+ * (`image-trust update`): a key by its fingerprint, a keyless certificate by its subject and OIDC issuer, a private
+ * PKI certificate by its subject and the configured CA, a Notation certificate by its subject and the anchor reached.
+ */
+export type SignerIdentity =
+  /** `keyId`: hex SHA-256 of the DER SPKI public key. */
+  | { kind: 'key'; keyId: string }
+  | { kind: 'keyless'; subject: string; issuer: string }
+  | { kind: 'certificate'; subject: string; authority: string }
+  /** `subject`: the leaf certificate's subject DN; `anchor`: SHA-256 fingerprint of the configured certificate reached. */
+  | { kind: 'notation'; subject: string; anchor: string };
+
+/** One string per identity: equal strings, same signer. */
+export function identityKey(i: SignerIdentity): string {
+  switch (i.kind) {
+    case 'key':
+      return `key sha256:${i.keyId}`;
+    case 'keyless':
+      return `keyless ${i.issuer} ${i.subject}`;
+    case 'certificate':
+      return `certificate ${i.authority} ${i.subject}`;
+    case 'notation':
+      return `notation ${i.anchor} ${i.subject}`;
+  }
+}
+
+/** The identity for people: `key sha256:1a2b3c4d5e6f…`, `mitr@redhat.com (https://github.com/login/oauth)`. */
+export function describeIdentity(i: SignerIdentity): string {
+  switch (i.kind) {
+    case 'key':
+      return `key sha256:${i.keyId.slice(0, 12)}…`;
+    case 'keyless':
+      return `${i.subject} (${i.issuer})`;
+    case 'certificate':
+      return `${i.subject} (certificate from ${i.authority})`;
+    case 'notation':
+      return `${i.subject.replace(/\n/g, ', ')} (Notation, anchor ${i.anchor.slice(0, 17)}…)`;
+  }
+}
+
+/**
  * - `verified`: a trusted signer signed exactly this digest and every check passed.
  * - `untrusted`: well-formed, but no trusted signer made it (unknown key, other identity, or unverifiable here).
  * - `invalid`: provably wrong: another digest, broken signature, bad transparency log proof, expired certificate.
@@ -20,6 +61,8 @@ export interface SignatureResult {
   signer?: string;
   /** OIDC issuer of a keyless certificate. */
   issuer?: string;
+  /** Set on `verified` results only: exactly who signed, as the policy accepted it (see SignerIdentity). */
+  identity?: SignerIdentity;
   logIndex?: number;
   /** Rekor integrated time, seconds since the epoch. */
   integratedTime?: number;
