@@ -90,10 +90,18 @@ export function checkStatementAndVerify(bundle: Bundle, statement: InTotoStateme
 /** Wraps an outcome as a signature (cosign signing predicate) or as an attestation with its predicate summarized. */
 export function statementVerification(statement: InTotoStatement, outcome: EntityOutcome, type: SignatureType, foundIn: FoundIn): BundleVerification {
   if (statement.predicateType === COSIGN_SIGN_PREDICATE) return { kind: 'signature', result: { type, foundIn, ...outcome } };
-  return {
-    kind: 'attestation',
-    result: { type, foundIn, ...outcome, predicateType: statement.predicateType, summary: summarizeAttestation(statement.predicateType, statement.predicate) },
-  };
+  const result: AttestationResult = { type, foundIn, ...outcome, predicateType: statement.predicateType, summary: summarizeAttestation(statement.predicateType, statement.predicate) };
+  predicates.set(result, statement.predicate);
+  return { kind: 'attestation', result };
+}
+
+// The predicate of each attestation result, kept beside the result object rather than in it: predicates can be
+// megabytes (SBOMs) and results are cached and serialized. Admission conditions (Kyverno JMESPath) read it.
+const predicates = new WeakMap<AttestationResult, unknown>();
+
+/** The in-toto predicate an attestation result was verified with (only for the result object verifyDiscovered made). */
+export function attestationPredicate(result: AttestationResult): unknown {
+  return predicates.get(result);
 }
 
 function digestMatches(artifact: ArtifactRef): boolean {
