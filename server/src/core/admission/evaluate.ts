@@ -103,8 +103,11 @@ function expectedOf(spec: SignerSpec): string {
   switch (spec.type) {
     case 'key':
       return `a signature by key ${spec.name}`;
-    case 'keyless':
-      return `subject ${spec.subject ?? `/${spec.subjectRegExp}/`}, issuer ${spec.issuer ?? `/${spec.issuerRegExp}/`}`;
+    case 'keyless': {
+      const shown = (spec as { display?: { subject: string; issuer: string } }).display;
+      if (shown) return `subject ${shown.subject}, issuer ${shown.issuer}`;
+      return spec.name ?? `subject ${spec.subject ?? `/${spec.subjectRegExp}/`}, issuer ${spec.issuer ?? `/${spec.issuerRegExp}/`}`;
+    }
     case 'notation':
       return `a Notation signature chaining to ${spec.name ?? 'the configured certificate'}`;
     default:
@@ -128,12 +131,17 @@ function attestorSpec(a: KyvernoAttestor): SignerSpec | string {
     case 'key':
       return { type: 'key', name: a.keyName, publicKeyPem: a.pem, requireTlog: !a.ignoreTlog };
     case 'keyless': {
-      // Kyverno (cosign) accepts any subject or issuer that is not constrained.
-      const spec: SignerSpec = { type: 'keyless', issuer: a.issuer, issuerRegExp: a.issuerRegExp, subject: a.subject, subjectRegExp: a.subjectRegExp };
-      if (!spec.issuer && !spec.issuerRegExp) spec.issuerRegExp = '.*';
-      if (!spec.subject && !spec.subjectRegExp) spec.subjectRegExp = '.*';
-      spec.name = `keyless ${a.subject ?? (a.subjectRegExp ? `/${a.subjectRegExp}/` : 'any subject')} (${a.issuer ?? (a.issuerRegExp ? `/${a.issuerRegExp}/` : 'any issuer')})`;
-      return spec;
+      // Kyverno's matchCertificateData: subject and issuer are go-wildcard patterns, the RegExps are unanchored
+      // (Go's MatchString); unset means any. Both must hold when both are given: expressed as one anchored pattern.
+      const subject = both(a.subject === undefined ? undefined : wildcardRegExp(a.subject), a.subjectRegExp === undefined ? undefined : unanchored(a.subjectRegExp));
+      const issuer = both(a.issuer === undefined ? undefined : wildcardRegExp(a.issuer), a.issuerRegExp === undefined ? undefined : unanchored(a.issuerRegExp));
+      return {
+        type: 'keyless',
+        name: `keyless ${a.subject ?? (a.subjectRegExp ? `/${a.subjectRegExp}/` : 'any subject')} (${a.issuer ?? (a.issuerRegExp ? `/${a.issuerRegExp}/` : 'any issuer')})`,
+        subjectRegExp: subject ?? '[\\s\\S]*',
+        issuerRegExp: issuer ?? '[\\s\\S]*',
+        display: { subject: a.subject ?? (a.subjectRegExp ? `/${a.subjectRegExp}/` : 'any'), issuer: a.issuer ?? (a.issuerRegExp ? `/${a.issuerRegExp}/` : 'any') },
+      } as SignerSpec;
     }
     case 'notary-certificate':
       return { type: 'notation', name: 'the certificate of the attestor', certificatePem: a.pem };
@@ -142,6 +150,22 @@ function attestorSpec(a: KyvernoAttestor): SignerSpec | string {
     case 'nested':
       return 'nested';
   }
+}
+
+/** A go-wildcard pattern (`*` any run, `?` one character) as a regular expression matched whole. */
+export function wildcardRegExp(pattern: string): string {
+  return [...pattern].map((c) => (c === '*' ? '[\\s\\S]*' : c === '?' ? '[\\s\\S]' : c.replace(/[\\^$.|?*+()[\]{}\/]/g, '\\$&'))).join('');
+}
+
+/** Go's `regexp.MatchString` finds a match anywhere: the same as a whole match of `.*(?:re).*`. */
+export function unanchored(re: string): string {
+  return `[\\s\\S]*(?:${re})[\\s\\S]*`;
+}
+
+function both(a: string | undefined, b: string | undefined): string | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return `(?=(?:${b})$)(?:${a})`;
 }
 
 interface Ctx {
@@ -313,7 +337,15 @@ const PREDICATE_ALIASES: Record<string, string> = {
 
 function authoritySpecs(a: PcAuthority): SignerSpec[] {
   if (a.key) return [{ type: 'key', name: `the key of authority ${a.name}`, publicKeyPem: a.key.pem, requireTlog: a.ctlog }];
-  return (a.keyless?.identities ?? []).map((id) => ({ type: 'keyless', issuer: id.issuer, issuerRegExp: id.issuerRegExp, subject: id.subject, subjectRegExp: id.subjectRegExp }));
+  // cosign's identity check: subject and issuer exact, the RegExps unanchored (Go's MatchString).
+  return (a.keyless?.identities ?? []).map((id) => ({
+    type: 'keyless',
+    name: `subject ${id.subject ?? `/${id.subjectRegExp}/`}, issuer ${id.issuer ?? `/${id.issuerRegExp}/`}`,
+    issuer: id.issuer,
+    issuerRegExp: id.issuer === undefined && id.issuerRegExp !== undefined ? unanchored(id.issuerRegExp) : undefined,
+    subject: id.subject,
+    subjectRegExp: id.subject === undefined && id.subjectRegExp !== undefined ? unanchored(id.subjectRegExp) : undefined,
+  }));
 }
 
 function checkAuthority(env: AdmissionEnv, a: PcAuthority, discovery: DiscoveryResult): Check {
