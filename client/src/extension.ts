@@ -1,6 +1,6 @@
 // Image Trust extension: a table of contents. Commands are registered first and answer "server not ready" cleanly.
 import * as vscode from 'vscode';
-import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { LanguageClient, State, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { BUSY_NOTIFICATION, SECTION, TREE_CHANGED_NOTIFICATION } from '../../server/src/protocol';
 import { readSettings } from './config';
 import { StatusDisplay } from './statusDisplay';
@@ -9,7 +9,19 @@ import { registerCommands } from './commands';
 
 let client: LanguageClient | undefined;
 
-export async function activate(context: vscode.ExtensionContext): Promise<void> {
+/**
+ * What `activate` returns (`vscode.extensions.getExtension('image-trust.image-trust').exports`): the trust tree's
+ * data provider and the language server's state. The extension-host suite (test/electron) asserts through it.
+ */
+export interface ImageTrustApi {
+  tree: TrustTreeProvider;
+  /** `running` once the language server answered `initialize`; `failed` with the reason when it did not start. */
+  languageServer(): { state: 'starting' | 'running' | 'failed'; reason?: string };
+  /** The status bar item as shown now. */
+  statusBar(): StatusDisplay['state'];
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<ImageTrustApi> {
   const output = vscode.window.createOutputChannel('Image Trust', { log: true });
   const tree = new TrustTreeProvider(() => client);
   const status = new StatusDisplay();
@@ -59,13 +71,33 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       void vscode.window.showInformationMessage('Image Trust: reload the window to let it contact registries in this workspace.');
     }),
   );
-  await client.start();
+  let server: ReturnType<ImageTrustApi['languageServer']> = { state: 'starting' };
+  const api: ImageTrustApi = { tree, languageServer: () => server, statusBar: () => status.state };
+  try {
+    await client.start();
+  } catch (err) {
+    // The status bar turns into an error with the reason in its tooltip and the output one click away; the
+    // commands stay registered and answer "not ready".
+    const reason = err instanceof Error ? err.message : String(err);
+    server = { state: 'failed', reason };
+    output.error(`The Image Trust language server did not start: ${reason}`);
+    status.failed(`the language server did not start: ${reason}`);
+    return api;
+  }
+  server = { state: 'running' };
   context.subscriptions.push(
+    client.onDidChangeState((e) => {
+      if (e.newState === State.Stopped && server.state === 'running') {
+        server = { state: 'failed', reason: 'the language server stopped' };
+        status.failed('the language server stopped (see the output for why)');
+      }
+    }),
     client.onNotification(TREE_CHANGED_NOTIFICATION, refreshViews),
     client.onNotification(BUSY_NOTIFICATION, (p: { busy: boolean }) => status.working(p.busy)),
   );
   status.working(false);
   refreshViews();
+  return api;
 }
 
 export async function deactivate(): Promise<void> {

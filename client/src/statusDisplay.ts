@@ -39,6 +39,7 @@ export class StatusDisplay implements vscode.Disposable {
     this.item.show();
   }
   private busy = false;
+  private failure: string | undefined;
   working(on: boolean): void {
     this.busy = on;
     this.render();
@@ -47,7 +48,23 @@ export class StatusDisplay implements vscode.Disposable {
     this.text = statusText(tree);
     this.render();
   }
+  /** Error state: the reason in the tooltip, a click shows the output (where the details are logged). */
+  failed(reason: string): void {
+    this.failure = reason;
+    this.item.command = { command: 'imageTrust.showOutput', title: 'Show Image Trust output' };
+    this.item.tooltip = `Image Trust: ${reason}. Click to show the output.`;
+    this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
+    this.render();
+  }
+  /** What the status bar shows now (text, tooltip), for tests. */
+  get state(): { text: string; tooltip: string; error: boolean } {
+    return { text: this.item.text, tooltip: String(this.item.tooltip ?? ''), error: this.failure !== undefined };
+  }
   private render(): void {
+    if (this.failure !== undefined) {
+      this.item.text = '$(error) Image Trust';
+      return;
+    }
     this.item.text = `${this.busy ? '$(sync~spin)' : '$(shield)'} ${this.text}`;
   }
   dispose(): void {

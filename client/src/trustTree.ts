@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { TREE_REQUEST, type TreeFile, type TreeReference, type TreeResult } from '../../server/src/protocol';
+import { fullReference, referenceDescription, shortDigest, shortName } from './labels';
 
 export type TreeNode =
   | { type: 'file'; id: string; file: TreeFile; refs: TreeReference[] }
@@ -33,9 +34,6 @@ function statusIcon(status: string): vscode.ThemeIcon {
   return status === 'verified' ? ICONS.ok : status === 'invalid' ? ICONS.error : status === 'error' ? ICONS.unknown : ICONS.warn;
 }
 
-function shortDigest(d: string): string {
-  return d.slice(0, 19);
-}
 
 export class TrustTreeProvider implements vscode.TreeDataProvider<TreeNode> {
   private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
@@ -128,13 +126,17 @@ export class TrustTreeProvider implements vscode.TreeDataProvider<TreeNode> {
       case 'ref': {
         const r = node.ref;
         const hasChildren = !!(r.digest ?? r.resolvedDigest);
-        const item = new vscode.TreeItem(r.familiar ?? r.reference, hasChildren ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+        // Label: the short image name (`web:1.0`); description: registry / digest; tooltip: the full reference.
+        const item = new vscode.TreeItem(shortName(r), hasChildren ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
         item.id = node.id;
         item.iconPath = refIcon(r);
         const where = node.showFile ? `${vscode.workspace.asRelativePath(vscode.Uri.parse(r.uri))}:${r.range.start.line + 1} · ` : '';
         const changed = r.changed ? `changed vs ${this.data.compareWith} · ` : '';
-        item.description = `${changed}${where}${r.digest ? shortDigest(r.digest) : r.tag ? `tag ${r.tag}` : r.status}`;
-        item.tooltip = new vscode.MarkdownString([`**${r.reference}**`, r.summary, ...r.findings.map((f) => `- ${f.message}`)].join('\n\n'));
+        item.description = `${changed}${where}${referenceDescription(r)}`;
+        const tooltip = new vscode.MarkdownString();
+        tooltip.appendCodeblock(fullReference(r), 'text');
+        tooltip.appendMarkdown([r.summary, ...r.findings.map((f) => `- ${f.message}`)].join('\n\n'));
+        item.tooltip = tooltip;
         item.contextValue = `imageTrust.ref.${r.status}`;
         item.command = {
           command: 'vscode.open',

@@ -168,10 +168,10 @@ describe('Image Trust in a real VS Code (code-server + Chromium)', { ...requirem
   it('shows the images in the Image Trust view (activity bar)', { timeout: STEP_TIMEOUT_MS }, track(async () => {
     const web = ws!.image('demo/web:1.0');
     const rows = await docStep('trust-view', () =>
-      wb.openView('Image Trust', 'demo/web listed with its digest', (rows) =>
-        rows.some((r) => r.includes('demo/web') && r.includes(web.digest.slice(0, 19)))));
+      wb.openView('Image Trust', 'web:1.0 listed with its registry and digest', (rows) =>
+        rows.some((r) => r.startsWith('web:1.0 — ') && r.includes(`/demo · ${web.digest.slice(0, 19)}`))));
     assert.ok(rows.some((r) => r.includes('web.yaml')), `the view groups images by file: ${rows.join(' | ')}`);
-    assert.ok(rows.some((r) => r.includes('demo/api')), `the view lists demo/api: ${rows.join(' | ')}`);
+    assert.ok(rows.some((r) => r.startsWith('api:2.0 — ')), `the view lists demo/api by its short name: ${rows.join(' | ')}`);
   }));
 
   it('counts the pinned references in the status bar', { timeout: STEP_TIMEOUT_MS }, track(async () => {
@@ -206,9 +206,9 @@ describe('Image Trust in a real VS Code (code-server + Chromium)', { ...requirem
   it('shows the signed image with its signature and attestation nodes in the Image Trust view', { timeout: STEP_TIMEOUT_MS }, track(async () => {
     const signed = ws!.signed;
     const shortDigest = signed.digest.slice(0, 19);
-    await wb.openView('Image Trust', 'demo/signed listed under signed.yaml', (rows) => rows.some((r) => r.includes('demo/signed') && r.includes(shortDigest)));
+    await wb.openView('Image Trust', 'signed:1.0 listed under signed.yaml', (rows) => rows.some((r) => r.startsWith('signed:1.0 — ') && r.includes(shortDigest)));
     const rows = await docStep('verified-tree', () =>
-      wb.expandViewRow('demo/signed', 'the digest node with a verified cosign signature and SLSA provenance', (rows) =>
+      wb.expandViewRow('signed:1.0', 'the digest node with a verified cosign signature and SLSA provenance', (rows) =>
         rows.some((r) => r.startsWith('cosign signature — verified')) && rows.some((r) => r.startsWith('SLSA provenance'))));
     // reference → digest → signature, attestation: the nodes follow each other in that order.
     const at = (test: (r: string) => boolean, what: string) => {
@@ -216,7 +216,7 @@ describe('Image Trust in a real VS Code (code-server + Chromium)', { ...requirem
       assert.ok(i >= 0, `the view shows ${what}: ${rows.join(' | ')}`);
       return i;
     };
-    const ref = at((r) => r.includes('demo/signed'), 'the signed reference');
+    const ref = at((r) => r.startsWith('signed:1.0 — '), 'the signed reference');
     const digest = at((r) => r.startsWith(shortDigest), 'its digest node');
     const signature = at((r) => r.startsWith('cosign signature'), 'the cosign signature node');
     const attestation = at((r) => r.startsWith('SLSA provenance'), 'the attestation node');
@@ -226,7 +226,7 @@ describe('Image Trust in a real VS Code (code-server + Chromium)', { ...requirem
     assert.equal(rows[attestation], 'SLSA provenance v1 — verified');
     // An unsigned image's digest node says so, never "verified".
     const web = ws!.image('demo/web:1.0');
-    const all = await wb.expandViewRow(`demo/web:1.0@${web.digest.slice(0, 19)}`, 'demo/web\'s digest node with "No signatures"', (rows) => rows.some((r) => r.startsWith('No signatures')));
+    const all = await wb.expandViewRow('web:1.0', 'demo/web\'s digest node with "No signatures"', (rows) => rows.some((r) => r.startsWith('No signatures')));
     const none = all.filter((r) => r.startsWith('No signatures'));
     assert.equal(none.length, 1, `one unsigned image expanded: ${all.join(' | ')}`);
     assert.equal(none[0], 'No signatures — unsigned');

@@ -1,27 +1,26 @@
-// Runs test/electron/suite in a real VS Code desktop build (Electron) through @vscode/test-electron, against the e2e
-// demo workspace and a local registry. Usage: node --import tsx test/electron/runTests.ts
-// Exits 0 when all pass, 1 on failure, 2 (with the reason) when it cannot run here (see availability.ts).
+// Runs test/electron/suite inside a real VS Code extension host through @vscode/test-electron's `runTests`, against
+// the e2e demo workspace and a local registry. The VS Code is the one code-server ships (VS Code desktop cannot be
+// downloaded here): `vscodeExecutablePath` is test/electron/launcher/code-server-as-vscode, which takes the
+// arguments runTests gives VS Code and runs the suite in code-server's extension host (see launcher/launcher.ts).
+//
+// Usage: node --import tsx test/electron/runTests.ts [--extension <dir>]
+//   --extension <dir>  the extension folder to test (default: this repository, built first). The harness test uses
+//                      it to show that a deliberately broken build fails the suite.
+// Exits 0 when all pass, 1 on failure, 2 (with "skipped: <reason>") when a program it needs is missing.
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { runTests } from '@vscode/test-electron';
 import { build } from 'esbuild';
 import { REPO_ROOT } from '../support/cli';
-import { registryToolsSkipReason, startRegistry, type TestRegistry } from '../support/registry';
+import { missingTools, REGISTRY_TOOLS } from '../support/requirements';
+import { startRegistry, type TestRegistry } from '../support/registry';
 import { buildExtension } from '../e2e/support/codeServer';
 import { createDemoWorkspace, type DemoWorkspace } from '../e2e/support/demoWorkspace';
-import { TEST_ELECTRON_PACKAGE, testElectronSkipReason } from './availability';
+import { CHROMIUM_TOOL, CODE_SERVER_TOOL } from '../e2e/support/prerequisites';
 
+export const LAUNCHER = path.join(REPO_ROOT, 'test', 'electron', 'launcher', 'code-server-as-vscode');
 const SUITE_OUT = path.join(REPO_ROOT, 'out', 'electron', 'suite.js');
-
-interface TestElectron {
-  runTests(options: {
-    extensionDevelopmentPath: string;
-    extensionTestsPath: string;
-    launchArgs?: string[];
-    extensionTestsEnv?: Record<string, string | undefined>;
-    timeout?: number;
-  }): Promise<number>;
-}
 
 /** The suite runs inside the extension host, which loads CommonJS: bundle it (vscode stays external). */
 async function bundleSuite(): Promise<void> {
@@ -37,16 +36,20 @@ async function bundleSuite(): Promise<void> {
   });
 }
 
+function extensionArg(argv: string[]): string | undefined {
+  const i = argv.indexOf('--extension');
+  return i >= 0 ? argv[i + 1] : undefined;
+}
+
 async function main(): Promise<number> {
-  const reason = (await testElectronSkipReason()) ?? registryToolsSkipReason();
+  const reason = missingTools([CODE_SERVER_TOOL, CHROMIUM_TOOL, ...REGISTRY_TOOLS]);
   if (reason) {
     console.error(`skipped: ${reason}`);
     return 2;
   }
-  // A variable specifier: the package is optional and absent from package.json here.
-  const specifier = TEST_ELECTRON_PACKAGE;
-  const { runTests } = (await import(specifier)) as TestElectron;
-  buildExtension();
+  const given = extensionArg(process.argv.slice(2));
+  const extensionDevelopmentPath = given ? path.resolve(given) : REPO_ROOT;
+  if (!given) buildExtension();
   await bundleSuite();
   let registry: TestRegistry | undefined;
   let ws: DemoWorkspace | undefined;
@@ -56,9 +59,10 @@ async function main(): Promise<number> {
     ws = await createDemoWorkspace(registry);
     const web = ws.image('demo/web:1.0');
     await runTests({
-      extensionDevelopmentPath: REPO_ROOT,
+      vscodeExecutablePath: LAUNCHER,
+      extensionDevelopmentPath,
       extensionTestsPath: SUITE_OUT,
-      launchArgs: [ws.dir, '--disable-extensions', '--disable-workspace-trust', '--user-data-dir', userDataDir],
+      launchArgs: [ws.dir, '--disable-extensions', '--user-data-dir', userDataDir],
       extensionTestsEnv: { IMAGE_TRUST_E2E_IMAGE: web.reference, IMAGE_TRUST_E2E_DIGEST: web.digest },
     });
     return 0;

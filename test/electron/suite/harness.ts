@@ -1,16 +1,18 @@
 // A minimal mocha-like runner for inside the extension host (mocha is not a dependency): `test(name, fn)` registers,
 // `runRegistered()` runs them in order, each bounded, and rejects listing the failures (@vscode/test-electron then
-// exits non-zero).
+// exits non-zero). A failed `critical` test (activation) stops the run: every later test depends on it, and waiting
+// out each one's timeout would only delay the verdict.
 interface RegisteredTest {
   name: string;
   fn: () => Promise<void> | void;
   timeoutMs: number;
+  critical: boolean;
 }
 
 const tests: RegisteredTest[] = [];
 
-export function test(name: string, fn: () => Promise<void> | void, timeoutMs = 60_000): void {
-  tests.push({ name, fn, timeoutMs });
+export function test(name: string, fn: () => Promise<void> | void, options: { timeoutMs?: number; critical?: boolean } = {}): void {
+  tests.push({ name, fn, timeoutMs: options.timeoutMs ?? 60_000, critical: options.critical ?? false });
 }
 
 function bounded(t: RegisteredTest): Promise<void> {
@@ -23,7 +25,13 @@ function bounded(t: RegisteredTest): Promise<void> {
 
 export async function runRegistered(): Promise<void> {
   const failures: string[] = [];
+  let stopped: string | undefined;
   for (const t of tests) {
+    if (stopped) {
+      console.log(`✖ ${t.name} (not run: "${stopped}" failed)`);
+      failures.push(t.name);
+      continue;
+    }
     const started = Date.now();
     try {
       await bounded(t);
@@ -32,6 +40,7 @@ export async function runRegistered(): Promise<void> {
       const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
       console.log(`✖ ${t.name} (${Date.now() - started} ms)\n${message}`);
       failures.push(t.name);
+      if (t.critical) stopped = t.name;
     }
   }
   console.log(`${tests.length - failures.length}/${tests.length} passed`);

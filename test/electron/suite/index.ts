@@ -1,9 +1,13 @@
 // Runs inside the VS Code extension host (@vscode/test-electron loads this module and calls `run`). The runner
 // (test/electron/runTests.ts) opened the e2e demo workspace, whose `deploy/web.yaml` references IMAGE_TRUST_E2E_IMAGE,
-// pushed to a local registry with digest IMAGE_TRUST_E2E_DIGEST.
+// pushed to a local registry with digest IMAGE_TRUST_E2E_DIGEST. Everything is asserted through the `vscode` API
+// and the extension's exported API (`ImageTrustApi`: the trust tree's provider, the language server and status bar).
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
+import type { ImageTrustApi } from '../../../client/src/extension';
+import type { TreeNode } from '../../../client/src/trustTree';
 import { eventually, runRegistered, test } from './harness';
 
 const IMAGE = process.env.IMAGE_TRUST_E2E_IMAGE ?? '';
@@ -35,11 +39,47 @@ function hoverText(hovers: vscode.Hover[]): string {
     .join('\n');
 }
 
-test('the extension activates on a YAML manifest', async () => {
+function api(): ImageTrustApi {
+  const ext = vscode.extensions.getExtension<ImageTrustApi>(EXTENSION_ID);
+  assert.ok(ext?.isActive && ext.exports, `${EXTENSION_ID} is active and exports its API`);
+  return ext.exports;
+}
+
+/** The tree item of the `web` reference in deploy/web.yaml, once `accept` takes it (the tree refreshes on its own). */
+async function webTreeItem(what: string, accept: (item: vscode.TreeItem) => boolean): Promise<vscode.TreeItem> {
+  const tree = api().tree;
+  return eventually(what, async () => {
+    await tree.refresh();
+    const files = tree.getChildren();
+    const file = files.find((n): n is Extract<TreeNode, { type: 'file' }> => n.type === 'file' && n.file.uri.endsWith('/deploy/web.yaml'));
+    const ref = file && tree.getChildren(file).find((n) => n.type === 'ref' && (n.ref.reference === IMAGE || n.ref.reference.startsWith(`${IMAGE}@`)));
+    if (!ref) return undefined;
+    const item = tree.getTreeItem(ref);
+    return accept(item) ? item : undefined;
+  });
+}
+
+const tooltipText = (item: vscode.TreeItem) => (typeof item.tooltip === 'string' ? item.tooltip : item.tooltip?.value ?? '');
+
+test('the extension activates on a YAML manifest and its language server runs', async () => {
   await openManifest();
-  const ext = vscode.extensions.getExtension(EXTENSION_ID);
+  const ext = vscode.extensions.getExtension<ImageTrustApi>(EXTENSION_ID);
   assert.ok(ext, `${EXTENSION_ID} is installed in the development host`);
-  await eventually('activation', () => (ext.isActive ? true : undefined));
+  // activate() resolves once activation finished (it rejects if activation threw).
+  await ext.activate();
+  const server = ext.exports.languageServer();
+  assert.equal(server.state, 'running', `the language server is running (${server.reason ?? 'no reason given'})`);
+  const status = ext.exports.statusBar();
+  assert.equal(status.error, false, `the status bar is not in its error state: ${status.text} — ${status.tooltip}`);
+}, { critical: true });
+
+test('every contributed command is registered', async () => {
+  const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
+  const contributed = (ext.packageJSON.contributes.commands as { command: string }[]).map((c) => c.command);
+  assert.ok(contributed.length >= 10, `package.json contributes commands: ${contributed.join(', ')}`);
+  const registered = new Set(await vscode.commands.getCommands(true));
+  const missing = contributed.filter((c) => !registered.has(c));
+  assert.deepEqual(missing, [], `contributed but not registered: ${missing.join(', ')}`);
 });
 
 test('a tag-only reference gets an image-trust diagnostic', async () => {
@@ -63,6 +103,17 @@ test('the hover shows the image and the digest its tag resolves to', async () =>
   assert.match(text, /not pinned/i, text);
 });
 
+test('the trust tree shows the short image name, its registry, and the full reference in the tooltip', async () => {
+  await openManifest();
+  const item = await webTreeItem('the web reference in the trust tree', () => true);
+  const shortName = IMAGE.slice(IMAGE.lastIndexOf('/') + 1); // web:1.0
+  const registry = IMAGE.slice(0, IMAGE.lastIndexOf('/')); // 127.0.0.1:<port>/demo
+  assert.equal(item.label, shortName);
+  assert.equal(item.description, `${registry} · not pinned`);
+  assert.ok(tooltipText(item).includes(IMAGE), `the tooltip holds the full reference: ${tooltipText(item)}`);
+  assert.equal(item.contextValue, 'imageTrust.ref.unpinned');
+});
+
 test('the quick fix pins the reference to the registry digest', async () => {
   const { doc, position } = await openManifest();
   const fix = await eventually('a "Pin to sha256:" quick fix', async () => {
@@ -74,9 +125,13 @@ test('the quick fix pins the reference to the registry digest', async () => {
   assert.ok(doc.getText().includes(`${IMAGE}@${DIGEST}`), doc.getText());
   await eventually('the diagnostic gone', () =>
     imageTrustDiagnostics(doc.uri).some((d) => d.message.includes(`${IMAGE} is pinned only by the tag`)) ? undefined : true);
+  // The tree follows: the reference is pinned, its description names the digest.
+  const registry = IMAGE.slice(0, IMAGE.lastIndexOf('/'));
+  await webTreeItem('the pinned web reference, its digest in the description', (item) => item.description === `${registry} · ${DIGEST.slice(0, 19)}`);
 });
 
 export async function run(): Promise<void> {
   assert.ok(IMAGE && DIGEST, 'IMAGE_TRUST_E2E_IMAGE and IMAGE_TRUST_E2E_DIGEST are set by test/electron/runTests.ts');
+  assert.ok(existsSync(workspaceFile('deploy/web.yaml').fsPath), 'the demo workspace is open');
   await runRegistered();
 }
