@@ -14,6 +14,8 @@ const common = {
   minify: production,
   logLevel: 'warning',
   define: { __VERSION__: JSON.stringify(version) },
+  // jsonc-parser's `main` is a UMD build whose requires esbuild cannot follow: bundle its ES module build instead.
+  alias: { 'jsonc-parser': './node_modules/jsonc-parser/lib/esm/main.js' },
 };
 
 await Promise.all([

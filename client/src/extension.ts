@@ -40,6 +40,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<ImageT
       // VS Code gives compose files their own language id.
       { scheme: 'file', language: 'dockercompose' },
       { scheme: 'file', pattern: '**/{Dockerfile,Containerfile,*.Dockerfile,*.Containerfile,Dockerfile.*,Containerfile.*}' },
+      // GitHub Actions workflows get their own language id from the GitHub Actions extension.
+      { scheme: 'file', language: 'github-actions-workflow' },
+      // Dev containers: JSON with comments, by path (not every JSONC file).
+      { scheme: 'file', pattern: '**/{.devcontainer.json,.devcontainer/devcontainer.json,.devcontainer/*/devcontainer.json}' },
+      // Helm chart templates: the `helm` language id (Kubernetes extension), and `*.tpl` helpers, which have none.
+      { scheme: 'file', language: 'helm' },
+      { scheme: 'file', pattern: '**/templates/**/*.tpl' },
+      // GitLab CI files (the GitLab Workflow extension gives them their own language id).
+      { scheme: 'file', language: 'gitlab-ci' },
+      // Files added to a kind with the imageTrust.files setting, whatever their language.
+      ...Object.values(readSettings().files ?? {})
+        .flat()
+        .filter((glob): glob is string => typeof glob === 'string' && glob !== '')
+        .map((glob) => ({ scheme: 'file', pattern: glob.startsWith('**/') || glob.startsWith('/') ? glob : `**/${glob}` })),
       { scheme: 'untitled', language: 'yaml' },
       { scheme: 'untitled', language: 'dockerfile' },
       { scheme: 'untitled', language: 'dockercompose' },

@@ -11,6 +11,7 @@ import { analyzeText, extractRefs } from '../../server/src/core/analyze';
 import { applyEdits, pinEdit, type TextEdit } from '../../server/src/core/edits';
 import { ImageTrustError } from '../../server/src/core/errors';
 import { FILE_KINDS, type FileKind, type ImageRef, type PinSite } from '../../server/src/core/types';
+import { walk } from '../../server/src/core/workspace';
 
 const DIGEST = `sha256:${'5e'.repeat(32)}`;
 const OTHER_DIGEST = `sha512:${'a1'.repeat(64)}`;
@@ -29,7 +30,14 @@ const CORPUS_DIRS: Record<string, FileKind> = { k8s: 'kubernetes', 'helm-values'
 /** Corpus files taken per kind (spread evenly over the sorted list), to keep the run short. */
 const CORPUS_PER_KIND = 6;
 
+// The real-world fixtures of the kinds that depend on context (GitLab includes, chart templates): their kind is what
+// the CLI's walk decides.
+const REAL_WORLD = path.join(FIXTURES, 'real-world');
+const REAL_WORLD_KINDS = new Map(existsSync(REAL_WORLD) ? walk([REAL_WORLD]).files.map((f) => [f.absPath, f.kind] as const) : []);
+
 function fixtureKind(file: string): FileKind {
+  const known = REAL_WORLD_KINDS.get(file);
+  if (known) return known;
   const base = path.basename(file);
   if (/Dockerfile/.test(base)) return 'dockerfile';
   if (base.startsWith('helm') || base === 'values.yaml') return 'helm-values';
@@ -46,7 +54,9 @@ function listFiles(dir: string): string[] {
 }
 
 function fixtureSamples(): Sample[] {
-  const files = listFiles(FIXTURES).filter((f) => /\.(ya?ml|Dockerfile)$|Dockerfile\.\w+$/.test(f) && !f.endsWith('Chart.yaml'));
+  const files = listFiles(FIXTURES).filter(
+    (f) => REAL_WORLD_KINDS.has(f) || (!f.startsWith(REAL_WORLD + path.sep) && /\.(ya?ml|Dockerfile)$|Dockerfile\.\w+$/.test(f) && !f.endsWith('Chart.yaml')),
+  );
   return files.sort().map((f) => ({ name: path.relative(FIXTURES, f), kind: fixtureKind(f), text: readFileSync(f, 'utf8') }));
 }
 

@@ -1,6 +1,10 @@
 // Extraction dispatch by file kind (kept apart from classification so incremental extraction can reuse it).
 import { extractComposeWithErrors } from './extract/compose';
+import { extractDevcontainerWithErrors } from './extract/devcontainer';
 import { extractDockerfile } from './extract/dockerfile';
+import { extractGithubActionsWithErrors } from './extract/github-actions';
+import { extractGitlabCiWithErrors } from './extract/gitlab-ci';
+import { extractHelmTemplate } from './extract/helm-template';
 import { extractHelmValuesWithErrors } from './extract/helm-values';
 import { extractKubernetesWithErrors } from './extract/kubernetes';
 import { extractKustomizeWithErrors } from './extract/kustomize';
@@ -16,6 +20,10 @@ const EXTRACTORS: Record<FileKind, (text: string) => Extraction> = {
   'helm-values': extractHelmValuesWithErrors,
   compose: extractComposeWithErrors,
   kustomize: extractKustomizeWithErrors,
+  'github-actions': extractGithubActionsWithErrors,
+  'gitlab-ci': extractGitlabCiWithErrors,
+  devcontainer: extractDevcontainerWithErrors,
+  'helm-template': (text) => ({ refs: extractHelmTemplate(text), errors: [] }),
 };
 
 export function extractWithProblems(text: string, kind: FileKind): Extraction {

@@ -26,6 +26,12 @@ export function pinEdit(text: string, ref: ImageRef, digest: string): TextEdit |
     const written = text.slice(site.range.start, site.range.end);
     const at = written.lastIndexOf('@');
     if (at === -1) {
+      // `dropTag` (dev container Features): the digest takes the tag's place, `x:1` → `x@sha256:…`.
+      const colon = written.lastIndexOf(':');
+      if (site.dropTag && colon > written.lastIndexOf('/')) {
+        const start = site.range.start + colon;
+        return { range: { start, end: site.range.end }, newText: `@${digest}`, expected: written.slice(colon) };
+      }
       return { range: { start: site.range.end, end: site.range.end }, newText: `@${digest}`, expected: '' };
     }
     const old = written.slice(at + 1);

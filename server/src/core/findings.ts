@@ -53,12 +53,24 @@ export function referenceFindings(ref: ImageRef): Finding[] {
   return out;
 }
 
-/** A YAML document that could not be read hides whatever it holds: say so instead of passing silently. */
-export function problemFindings(problems: { message: string; range: OffsetRange }[]): Finding[] {
-  return problems.map((p) => ({
-    code: 'unreadable-yaml',
-    severity: RULES['unreadable-yaml'].defaultSeverity,
-    message: `Image Trust could not read this YAML document (${p.message}); image references in it are not checked.`,
-    range: p.range,
-  }));
+/**
+ * A YAML document that could not be read hides whatever it holds: say so instead of passing silently. A key written
+ * twice (`code: 'duplicate-key'`) is read with every value, but which one a tool uses differs: say so too.
+ */
+export function problemFindings(problems: { message: string; range: OffsetRange; code?: string }[]): Finding[] {
+  return problems.map((p) =>
+    p.code === 'duplicate-key'
+      ? {
+          code: 'duplicate-key',
+          severity: RULES['duplicate-key'].defaultSeverity,
+          message: `YAML: ${p.message}. Tools disagree about which value wins (kubectl, Helm and PyYAML take the last; others the first, or refuse the file), so Image Trust reads every value; remove the copy that is not meant.`,
+          range: p.range,
+        }
+      : {
+          code: 'unreadable-yaml',
+          severity: RULES['unreadable-yaml'].defaultSeverity,
+          message: `Image Trust could not read this YAML document (${p.message}); image references in it are not checked.`,
+          range: p.range,
+        },
+  );
 }

@@ -12,13 +12,18 @@ function shiftRange(r: OffsetRange, d: number): OffsetRange {
 }
 
 function shiftPin(p: PinSite, d: number): PinSite {
-  if (p.type === 'inline') return { type: 'inline', range: shiftRange(p.range, d) };
+  if (p.type === 'inline') return { ...p, range: shiftRange(p.range, d) };
   return { ...p, insertAt: p.insertAt + d, ...(p.digestRange ? { digestRange: shiftRange(p.digestRange, d) } : {}) };
 }
 
 export function shiftRef(ref: RawRef, d: number): RawRef {
   if (d === 0) return ref;
-  return { ...ref, range: shiftRange(ref.range, d), ...(ref.pin ? { pin: shiftPin(ref.pin, d) } : {}) };
+  return {
+    ...ref,
+    range: shiftRange(ref.range, d),
+    ...(ref.pin ? { pin: shiftPin(ref.pin, d) } : {}),
+    ...(ref.values ? { values: ref.values.map((v) => ({ ...v, range: shiftRange(v.range, d) })) } : {}),
+  };
 }
 
 /** Start offsets of the documents of a YAML stream: 0, then every line that is a `---` or `...` marker. */
@@ -45,7 +50,8 @@ export class IncrementalExtractor {
   private cache = new Map<string, Extraction>();
 
   extract(text: string, kind: FileKind): Extraction {
-    if (kind === 'dockerfile') return extractWithProblems(text, kind);
+    // Not YAML streams: a Dockerfile, a dev container's JSON, a Helm template (text until rendered) are read whole.
+    if (kind === 'dockerfile' || kind === 'devcontainer' || kind === 'helm-template') return extractWithProblems(text, kind);
     const starts = documentStarts(text);
     if (!starts || starts.length < 3) return extractWithProblems(text, kind);
     const next = new Map<string, Extraction>();
@@ -56,7 +62,7 @@ export class IncrementalExtractor {
       const found = next.get(chunk) ?? this.cache.get(chunk) ?? extractWithProblems(chunk, kind);
       if (next.size < MAX_CACHED_DOCUMENTS) next.set(chunk, found);
       for (const r of found.refs) out.refs.push(shiftRef(r, start));
-      for (const e of found.errors) out.errors.push({ message: e.message, range: shiftRange(e.range, start) });
+      for (const e of found.errors) out.errors.push({ ...e, range: shiftRange(e.range, start) });
     }
     // Keep only the documents of the current version: memory stays proportional to one version of the file.
     this.cache = next;

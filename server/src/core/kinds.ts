@@ -13,10 +13,21 @@ const YAML_EXT = /\.ya?ml$/i;
 const COMPOSE_NAME = /^(docker-)?compose([.-].*)?\.ya?ml$/i;
 const KUSTOMIZE_NAME = /^kustomization\.ya?ml$/i;
 const HELM_VALUES_NAME = /^values([.-].*)?\.ya?ml$/i;
+// GitHub Actions (and the Gitea/Forgejo ports): Renovate's github-actions file patterns.
+const ACTIONS_PATH = /(^|\/)(workflow-templates|\.(?:github|gitea|forgejo)\/(?:workflows|actions))\/.+\.ya?ml$/i;
+const ACTION_NAME = /^action\.ya?ml$/i;
+const GITLAB_CI_NAME = /(^|\.)gitlab-ci\.ya?ml$/i;
+// The dev container spec's three places: .devcontainer/devcontainer.json, .devcontainer.json, and one folder below.
+const DEVCONTAINER_PATH = /(^|\/)(\.devcontainer\.json|\.devcontainer\/devcontainer\.json|\.devcontainer\/[^/]+\/devcontainer\.json)$/i;
+const HELM_TEMPLATE_PATH = /(^|\/)templates\/(.+\/)?[^/]+\.(ya?ml|tpl)$/i;
 
 export interface DetectOptions {
   /** Whether a `Chart.yaml` sits next to the file (Helm values are `values*.yaml` next to a chart). */
   hasChartYaml?: boolean;
+  /** Whether the file is under the `templates/` folder of a chart (see `chartOfTemplate`). */
+  chartTemplate?: boolean;
+  /** Whether the project's `.gitlab-ci.yml` includes the file with `include: local` (see `core/gitlab-includes.ts`). */
+  gitlabIncluded?: boolean;
   extraGlobs?: KindGlobs;
   /** Workspace-relative path, for `extraGlobs`. */
   relativePath?: string;
@@ -38,12 +49,33 @@ export function kindFromName(path: string, opts: DetectOptions = {}): FileKind |
   for (const [kind, globs] of Object.entries(opts.extraGlobs ?? {})) {
     if (globs?.some((g) => globMatches(g, rel))) return kind as FileKind;
   }
+  const full = path.replace(/\\/g, '/');
   const base = rel.slice(rel.lastIndexOf('/') + 1);
   if (isDockerfileName(base)) return 'dockerfile';
+  if (DEVCONTAINER_PATH.test(rel) || DEVCONTAINER_PATH.test(full)) return 'devcontainer';
+  if (opts.chartTemplate && (HELM_TEMPLATE_PATH.test(rel) || HELM_TEMPLATE_PATH.test(full))) return 'helm-template';
   if (!YAML_EXT.test(base)) return null;
+  if (ACTIONS_PATH.test(rel) || ACTIONS_PATH.test(full) || ACTION_NAME.test(base)) return 'github-actions';
+  if (GITLAB_CI_NAME.test(base) || opts.gitlabIncluded) return 'gitlab-ci';
   if (COMPOSE_NAME.test(base)) return 'compose';
   if (KUSTOMIZE_NAME.test(base)) return 'kustomize';
   if (HELM_VALUES_NAME.test(base) && opts.hasChartYaml) return 'helm-values';
+  return null;
+}
+
+/**
+ * The chart folder of a Helm template: the nearest folder above a `templates/` segment of `path` that holds a
+ * `Chart.yaml` (`charts/web/templates/app/deploy.yaml` → `charts/web`; subcharts under `charts/` find their own).
+ * `null` when the file is no chart template. `exists` is asked about `<folder>/Chart.yaml` only.
+ */
+export function chartOfTemplate(path: string, exists: (file: string) => boolean): string | null {
+  const parts = path.replace(/\\/g, '/').split('/');
+  if (!/\.(ya?ml|tpl)$/i.test(parts[parts.length - 1] ?? '')) return null;
+  for (let i = parts.length - 2; i >= 0; i--) {
+    if (parts[i] !== 'templates') continue;
+    const dir = parts.slice(0, i).join('/') || (path.startsWith('/') ? '/' : '.');
+    if (exists(`${dir === '/' ? '' : dir}/Chart.yaml`)) return dir;
+  }
   return null;
 }
 

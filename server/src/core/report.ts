@@ -12,7 +12,7 @@ export interface FileReport {
   kind: FileKind;
   refs: ImageRef[];
   /** YAML documents that could not be read (each becomes an `unreadable-yaml` finding). */
-  problems: { message: string; range: OffsetRange }[];
+  problems: { message: string; range: OffsetRange; code?: string }[];
   /** The findings as assessed last (`assessReport` recomputes them once the registry and signatures have answered). */
   findings: Finding[];
   lines: LineIndex;

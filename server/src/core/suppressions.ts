@@ -1,13 +1,15 @@
-// Line-level opt-outs: `# image-trust: ignore [rule …]`. In YAML the comment trails the reference on its line; in a
-// Dockerfile (which has no trailing comments) it is the comment line directly above the instruction.
+// Line-level opt-outs: `# image-trust: ignore [rule …]`. In YAML (and Helm templates) the comment trails the reference
+// on its line; in a Dockerfile (which has no trailing comments) it is the comment line directly above the instruction;
+// in a dev container's JSON with comments it is a trailing `// image-trust: ignore [rule …]`.
 import type { LineIndex } from './positions';
 import type { FileKind } from './types';
 
 const DIRECTIVE = /#\s*image-trust:\s*ignore\b([^#\n\r]*)/;
+const JSONC_DIRECTIVE = /\/\/\s*image-trust:\s*ignore\b([^\n\r]*)/;
 
 /** Rules named by the directive (`['*']` when it names none), or `null` when there is no directive. */
-function parseDirective(comment: string): string[] | null {
-  const m = DIRECTIVE.exec(comment);
+function parseDirective(comment: string, directive = DIRECTIVE): string[] | null {
+  const m = directive.exec(comment);
   if (!m) return null;
   const rules = m[1].split(/[\s,]+/).filter(Boolean);
   return rules.length ? rules : ['*'];
@@ -36,6 +38,7 @@ export function suppressedRules(kind: FileKind, lines: LineIndex, refEnd: number
     return above.startsWith('#') ? parseDirective(above) : null;
   }
   const rest = text.slice(refEnd, lines.lineEndOf(refEnd));
+  if (kind === 'devcontainer') return parseDirective(rest, JSONC_DIRECTIVE);
   const at = yamlCommentStart(rest);
   return at === -1 ? null : parseDirective(rest.slice(at));
 }
@@ -65,6 +68,10 @@ export function ignoreEdit(kind: FileKind, lines: LineIndex, refEnd: number, rul
   }
   const lineEnd = lines.lineEndOf(refEnd);
   const rest = text.slice(refEnd, lineEnd);
+  if (kind === 'devcontainer') {
+    const comment = rest.indexOf('//');
+    return comment === -1 ? { at: lineEnd, text: ` // image-trust: ignore ${rule}` } : { at: refEnd + comment, text: `// image-trust: ignore ${rule} ` };
+  }
   const at = yamlCommentStart(rest);
   return at === -1 ? { at: lineEnd, text: ` ${directive}` } : { at: refEnd + at, text: `${directive} ` };
 }

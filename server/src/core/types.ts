@@ -1,7 +1,26 @@
 // Shared data types of the core. No I/O, no editor imports.
 
-export type FileKind = 'kubernetes' | 'dockerfile' | 'helm-values' | 'compose' | 'kustomize';
-export const FILE_KINDS: readonly FileKind[] = ['kubernetes', 'dockerfile', 'helm-values', 'compose', 'kustomize'];
+export type FileKind =
+  | 'kubernetes'
+  | 'dockerfile'
+  | 'helm-values'
+  | 'compose'
+  | 'kustomize'
+  | 'github-actions'
+  | 'gitlab-ci'
+  | 'devcontainer'
+  | 'helm-template';
+export const FILE_KINDS: readonly FileKind[] = [
+  'kubernetes',
+  'dockerfile',
+  'helm-values',
+  'compose',
+  'kustomize',
+  'github-actions',
+  'gitlab-ci',
+  'devcontainer',
+  'helm-template',
+];
 
 /** Half-open range of UTF-16 code unit offsets into the document text: [start, end). */
 export interface OffsetRange {
@@ -19,7 +38,15 @@ export type RefStatus = 'pinned' | 'unpinned' | 'templated' | 'invalid';
  *   column of the block's keys; `afterOffset` is the end of the last key's line where a new key may be inserted.
  */
 export type PinSite =
-  | { type: 'inline'; range: OffsetRange }
+  | {
+      type: 'inline';
+      range: OffsetRange;
+      /**
+       * The digest replaces the tag instead of joining it (`x:1` → `x@sha256:…`): for dev container Features, whose
+       * reference implementation refuses `name:tag@digest`.
+       */
+      dropTag?: boolean;
+    }
   | { type: 'mapping-key'; key: string; digestRange?: OffsetRange; insertAt: number; indent: string; flow: boolean };
 
 /** One image reference found in a file, before any network work. */
@@ -40,6 +67,25 @@ export interface RawRef {
   pin?: PinSite;
   /** Free-form context for humans (e.g. "Deployment web / container app", "FROM (stage build)"). */
   context?: string;
+  /**
+   * Read leniently: the YAML parser refused the document, and the reference was found by the tolerant line-based
+   * reading (`extract/yaml-lenient.ts`). Absent otherwise. CLI JSON: `lenient: true`.
+   */
+  lenient?: true;
+  /**
+   * Helm chart templates: the `.Values` paths the template reads to build this reference, in order, each with the
+   * range of its mention in the template (e.g. `image.repository`). Linked to the chart's values file by
+   * `core/helm-links.ts` (hover, go to definition). Absent for other kinds.
+   */
+  values?: ValuesMention[];
+}
+
+/** One `.Values.a.b` mention inside a Helm template expression. */
+export interface ValuesMention {
+  /** Dotted path below `.Values`, e.g. `image.repository`; `image` when the template passes the whole block. */
+  path: string;
+  /** The mention in the template text (e.g. the `.Values.image.tag` token). */
+  range: OffsetRange;
 }
 
 /**

@@ -4,7 +4,8 @@ import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from 'node
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import { ImageTrustError } from './errors';
-import { detectKind, isYamlName, kindFromName, type KindGlobs } from './kinds';
+import { gitlabIncludedFiles, gitlabProjectRoot } from './gitlab-includes';
+import { chartOfTemplate, detectKind, isYamlName, kindFromName, type KindGlobs } from './kinds';
 import type { FileKind } from './types';
 
 export const MAX_FILE_BYTES = 5 * 1024 * 1024;
@@ -75,24 +76,40 @@ export function readTextFile(absPath: string, maxBytes = MAX_FILE_BYTES): { text
   return { text, hadBom };
 }
 
-export function classifyFile(absPath: string, text: string | undefined, root: string, opts: WalkOptions): FileKind | null {
+export function classifyFile(
+  absPath: string,
+  text: string | undefined,
+  root: string,
+  opts: WalkOptions,
+  gitlabIncluded: ReadonlySet<string> = new Set(),
+): FileKind | null {
   if (opts.forceKind) return opts.forceKind;
   const relativePath = relative(root, absPath).split(sep).join('/');
   const hasChartYaml = existsSync(join(dirname(absPath), 'Chart.yaml'));
-  return detectKind(absPath, text, { hasChartYaml, extraGlobs: opts.extraGlobs, relativePath });
+  const chartTemplate = chartOfTemplate(absPath, existsSync) !== null;
+  return detectKind(absPath, text, { hasChartYaml, chartTemplate, gitlabIncluded: gitlabIncluded.has(absPath), extraGlobs: opts.extraGlobs, relativePath });
 }
 
 /** Whether a file is worth reading at all (by name), before its content is sniffed. */
 function isCandidate(absPath: string, root: string, opts: WalkOptions): boolean {
   if (opts.forceKind) return true;
   const relativePath = relative(root, absPath).split(sep).join('/');
-  return kindFromName(absPath, { hasChartYaml: true, extraGlobs: opts.extraGlobs, relativePath }) !== null || isYamlName(absPath);
+  return kindFromName(absPath, { hasChartYaml: true, chartTemplate: true, extraGlobs: opts.extraGlobs, relativePath }) !== null || isYamlName(absPath);
 }
 
 export function walk(paths: string[], opts: WalkOptions = {}): WalkResult {
   const result: WalkResult = { files: [], skipped: [] };
   const maxBytes = opts.maxFileBytes ?? MAX_FILE_BYTES;
   let count = 0;
+  // Files a GitLab project includes locally are GitLab CI files whatever their names: the project's `.gitlab-ci.yml`
+  // is read before the files (above the scanned paths, or when a scanned folder holds one).
+  const gitlabIncluded = new Set<string>();
+  const gitlabProjects = new Set<string>();
+  const addGitlabProject = (dir: string) => {
+    if (opts.forceKind || gitlabProjects.has(dir)) return;
+    gitlabProjects.add(dir);
+    for (const f of gitlabIncludedFiles(dir)) gitlabIncluded.add(f);
+  };
 
   const visitFile = (abs: string, root: string, explicit: boolean) => {
     if (++count > MAX_FILES) throw new ImageTrustError('USAGE', `more than ${MAX_FILES} files under the given paths; scan a narrower folder`);
@@ -102,15 +119,21 @@ export function walk(paths: string[], opts: WalkOptions = {}): WalkResult {
       result.skipped.push({ absPath: abs, reason: read.skip });
       return;
     }
-    const kind = classifyFile(abs, read.text, root, opts);
+    const kind = classifyFile(abs, read.text, root, opts, gitlabIncluded);
     if (kind) result.files.push({ absPath: abs, kind, text: read.text, hadBom: read.hadBom });
-    else if (explicit) result.skipped.push({ absPath: abs, reason: 'skipped: not a Kubernetes, Dockerfile, Helm values, compose or kustomize file (use --kind to force one)' });
+    else if (explicit) {
+      result.skipped.push({
+        absPath: abs,
+        reason: 'skipped: not a Kubernetes, Dockerfile, Helm values or template, compose, kustomize, GitHub Actions, GitLab CI or dev container file (use --kind to force one)',
+      });
+    }
   };
 
   const visitDir = (dir: string, root: string, layers: IgnoreLayer[], depth: number) => {
     if (depth > MAX_DEPTH) return;
     const own = loadGitignore(dir);
     const active = own ? [...layers, own] : layers;
+    if (existsSync(join(dir, '.gitlab-ci.yml'))) addGitlabProject(dir);
     let entries: string[];
     try {
       entries = readdirSync(dir).sort();
@@ -145,6 +168,8 @@ export function walk(paths: string[], opts: WalkOptions = {}): WalkResult {
     } catch {
       throw new ImageTrustError('IO_ERROR', `cannot read ${p}: no such file or folder`);
     }
+    const project = opts.forceKind ? null : gitlabProjectRoot(st.isDirectory() ? abs : dirname(abs));
+    if (project) addGitlabProject(project);
     if (st.isDirectory()) visitDir(abs, abs, [], 0);
     else visitFile(abs, dirname(abs), true);
   }

@@ -21,6 +21,8 @@ function shortDigest(d: string): string {
 }
 
 function keeps(ref: ImageRef): string {
+  // A dev container Feature's digest replaces its tag (the dev container CLI refuses both).
+  if (ref.pin?.type === 'inline' && ref.pin.dropTag) return ref.parsed?.tag ? ` (replaces tag ${ref.parsed.tag})` : '';
   return ref.parsed?.tag ? ` (keeps tag ${ref.parsed.tag})` : '';
 }
 

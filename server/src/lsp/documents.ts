@@ -1,11 +1,12 @@
 // Per-document analysis, computed once per document version (glue over the core).
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyzeText, type Analysis } from '../core/analyze';
 import { IncrementalExtractor } from '../core/incremental';
 import type { Finding } from '../core/findings';
-import { detectKind } from '../core/kinds';
+import { gitlabIncludedFiles, gitlabProjectRoot } from '../core/gitlab-includes';
+import { chartOfTemplate, detectKind } from '../core/kinds';
 import { LineIndex } from '../core/positions';
 import type { FileKind } from '../core/types';
 import type { ImageTrustSettings } from '../protocol';
@@ -38,6 +39,10 @@ export class DocumentAnalyses {
   /** Per document: the cached per-YAML-document extraction, and the kind once known (content sniffing is not free). */
   private readonly extractors = new Map<string, IncrementalExtractor>();
   private readonly kinds = new Map<string, FileKind>();
+  /** `Chart.yaml` presence by path, for chart templates (looked up once per folder). */
+  private readonly chartFiles = new Map<string, boolean>();
+  /** Files each GitLab project includes locally, with the `.gitlab-ci.yml` modification time they were read at. */
+  private readonly gitlabProjects = new Map<string, { mtimeMs: number; included: Set<string> }>();
 
   constructor(private settings: () => ImageTrustSettings, private workspaceRoots: () => string[]) {}
 
@@ -50,6 +55,33 @@ export class DocumentAnalyses {
       this.chartDirs.set(dir, v);
     }
     return v;
+  }
+
+  private isChartTemplate(fsPath: string | null): boolean {
+    if (!fsPath) return false;
+    return (
+      chartOfTemplate(fsPath, (file) => {
+        let v = this.chartFiles.get(file);
+        if (v === undefined) this.chartFiles.set(file, (v = existsSync(file)));
+        return v;
+      }) !== null
+    );
+  }
+
+  /** Whether the file's GitLab project (the `.gitlab-ci.yml` above it) includes it with `include: local`. */
+  private isGitlabIncluded(fsPath: string | null): boolean {
+    if (!fsPath || !/\.ya?ml$/i.test(fsPath)) return false;
+    const root = gitlabProjectRoot(dirname(fsPath));
+    if (!root) return false;
+    let mtimeMs = 0;
+    try {
+      mtimeMs = statSync(join(root, '.gitlab-ci.yml')).mtimeMs;
+    } catch {
+      return false;
+    }
+    let project = this.gitlabProjects.get(root);
+    if (!project || project.mtimeMs !== mtimeMs) this.gitlabProjects.set(root, (project = { mtimeMs, included: gitlabIncludedFiles(root) }));
+    return project.included.has(fsPath);
   }
 
   private relativePath(fsPath: string | null, uri: string): string {
@@ -77,6 +109,8 @@ export class DocumentAnalyses {
   invalidateAll(): void {
     this.cache.clear();
     this.chartDirs.clear();
+    this.chartFiles.clear();
+    this.gitlabProjects.clear();
     this.kinds.clear();
   }
 
@@ -94,6 +128,8 @@ export class DocumentAnalyses {
       this.kinds.get(uri) ??
       detectKind(path, tooLarge ? text.slice(0, SNIFF_PREFIX_CHARS) : text, {
         hasChartYaml: this.hasChartYaml(fsPath),
+        chartTemplate: this.isChartTemplate(fsPath),
+        gitlabIncluded: this.isGitlabIncluded(fsPath),
         extraGlobs: settings.files,
         relativePath: this.relativePath(fsPath, uri),
       });

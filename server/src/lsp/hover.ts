@@ -1,6 +1,8 @@
 // Hover on an image reference: the first three lines answer "can I trust this?", the rest gives the details.
 // Shows what is known at once; background resolution/verification fill it in on the next hover.
 import type { Finding } from '../core/findings';
+import type { ValuesSupply } from '../core/helm-links';
+import type { LineIndex } from '../core/positions';
 import { platformLabel, type Resolution } from '../core/resolve';
 import { familiarName } from '../core/reference';
 import type { ImageRef } from '../core/types';
@@ -33,6 +35,8 @@ export interface HoverInput {
   offline: boolean;
   /** VS Code Restricted Mode (untrusted workspace): no registry is asked. */
   restricted: boolean;
+  /** Helm chart templates: what the chart's values file supplies for the reference (`label` is its path to show). */
+  values?: { uri: string; label: string; lines: LineIndex; supply: ValuesSupply } | null;
 }
 
 /** The reference as people read it: the familiar name, with a digest shortened so the line does not wrap. */
@@ -96,15 +100,50 @@ function signatureLine(i: HoverInput): string {
   return `${icon} Signatures: **${t.status}** — ${t.reason}${cached}`;
 }
 
+const STATUS_WORDS: Record<string, string> = {
+  pinned: `${ICON.ok} pinned by digest`,
+  unpinned: `${ICON.warn} **not pinned by digest**`,
+  templated: `${ICON.unknown} still templated`,
+  invalid: `${ICON.bad} **not a valid reference**`,
+};
+
+/** The line that says what the chart's values supply (for a templated Helm template reference). */
+function valuesLine(i: HoverInput): string {
+  const supply = i.values?.supply;
+  if (!supply) return '';
+  if (supply.rendered) return `With ${i.values!.label} it renders as ${code(supply.rendered.reference)} — ${STATUS_WORDS[supply.rendered.status]}`;
+  const blocks = supply.links.filter((l) => l.block);
+  if (blocks.length === 1) return `${i.values!.label} supplies the image block ${code(blocks[0].block!.reference)} — ${STATUS_WORDS[blocks[0].block!.status]}`;
+  return `Reads ${supply.links.map((l) => code(`.Values.${l.mention.path}`)).join(', ')} from ${i.values!.label}`;
+}
+
+function valuesDetails(i: HoverInput): string[] {
+  const v = i.values;
+  if (!v) return [];
+  const out = [`**Values** (${v.label}; *Go to Definition* jumps there):`];
+  for (const l of v.supply.links) {
+    const where = l.at ? ` — [line ${v.lines.positionAt(l.at.start).line + 1}](${v.uri}#L${v.lines.positionAt(l.at.start).line + 1})` : ' — not set in the values file';
+    const what = l.block ? `image block ${code(l.block.reference)} (${STATUS_WORDS[l.block.status]})` : l.value !== undefined ? code(l.value === '' ? '""' : l.value) : l.at ? 'a mapping' : '';
+    out.push(`- ${code(`.Values.${l.mention.path}`)}${what ? ` = ${what}` : ''}${where}`);
+  }
+  return out;
+}
+
 export function renderHover(i: HoverInput): string {
   const { ref, resolution: r, verification: v } = i;
-  const lines = [headline(i), digestLine(i), signatureLine(i)].filter(Boolean).map((l) => `${l}  `);
+  const lines = [headline(i), ref.status === 'templated' ? valuesLine(i) : digestLine(i), signatureLine(i)].filter(Boolean).map((l) => `${l}  `);
   const details: string[] = [];
   if (ref.parsed) {
     const short = familiarName(ref.parsed.name);
     details.push(`**Image** ${code(ref.parsed.name)}${short !== ref.parsed.name ? ` (${code(short)})` : ''}`);
   }
   if (ref.context) details.push(`**Found in** ${ref.context}`);
+  if (ref.lenient) {
+    details.push(
+      `${ICON.warn} **Read leniently**: this YAML document has a syntax error that Image Trust's parser refuses (kubectl may still accept it), so this reference was found by reading the document line by line. Fix the syntax so that every tool reads the same image.`,
+    );
+  }
+  details.push(...valuesDetails(i));
   if (r?.platforms.length) {
     details.push(`**Platforms** (tag is a multi-platform index):`);
     for (const p of r.platforms) details.push(`- ${platformLabel(p)} ${code(short(p.digest))}${r.pinnedPlatform?.digest === p.digest ? ' ← pinned' : ''}`);

@@ -12,6 +12,7 @@ import { BUSY_NOTIFICATION, DEFAULT_SETTINGS, SECTION, TREE_CHANGED_NOTIFICATION
 import { codeActions, PIN_FILE_COMMAND, PIN_REFERENCE_COMMAND, PIN_WORKSPACE_COMMAND, REFRESH_COMMAND, VERIFY_COMMAND } from './codeActions';
 import { toDiagnostic } from './diagnostics';
 import { DocumentAnalyses } from './documents';
+import { HelmValues } from './helmValues';
 import { renderHover } from './hover';
 import { PinCommands } from './pinCommands';
 import { PolicyState, policyPathFor } from './policyState';
@@ -36,6 +37,7 @@ let workspaceRoots: string[] = [];
 let hasConfigurationCapability = false;
 const rulesDocUri = pathToFileURL(join(__dirname, '..', 'docs', 'rules.md')).toString();
 const analyses = new DocumentAnalyses(() => settings, () => workspaceRoots);
+const helmValues = new HelmValues((uri) => documents.get(uri)?.getText());
 const timers = new Map<string, NodeJS.Timeout>();
 let resolutions: ResolutionService;
 let initOptions: InitOptions | undefined;
@@ -73,6 +75,8 @@ connection.onInitialize((params) => {
       textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
       codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, `${CodeActionKind.Source}.pinAll.imageTrust`] },
       hoverProvider: true,
+      // Helm chart templates: from an image built of `.Values` to the values file entries it reads.
+      definitionProvider: true,
       executeCommandProvider: { commands: [PIN_REFERENCE_COMMAND, PIN_FILE_COMMAND, PIN_WORKSPACE_COMMAND, REFRESH_COMMAND, VERIFY_COMMAND] },
     },
     serverInfo: { name: 'Image Trust' },
@@ -195,6 +199,7 @@ connection.onHover((params) => {
   const ref = a.analysis?.refs.find((r) => r.range.start <= offset && offset <= r.range.end);
   if (!ref) return null;
   const findings = findingsOf(doc.uri, a).filter((f) => f.range.start === ref.range.start && f.range.end === ref.range.end);
+  const values = helmValues.supply(doc.uri, ref);
   const markdown = renderHover({
     ref,
     resolution: resolutions.get(ref),
@@ -203,9 +208,25 @@ connection.onHover((params) => {
     rulesDocUri,
     offline: settings.offline,
     restricted: initOptions?.workspaceTrusted === false,
+    values: values && { ...values, label: relativePath(values.uri) },
   });
   resolutions.enqueue(doc.uri, [ref]);
   return { contents: { kind: 'markdown', value: markdown }, range: a.lines.rangeOf(ref.range) };
+});
+
+// Go to Definition on a Helm template image: the values file entries it reads (the one under the cursor, when the
+// cursor is on a `.Values.…` mention; else all of them).
+connection.onDefinition((params) => {
+  const doc = documents.get(params.textDocument.uri);
+  if (!doc) return null;
+  const a = analyses.analyze(doc.uri, doc.version, doc.getText());
+  const offset = doc.offsetAt(params.position);
+  const ref = a.analysis?.refs.find((r) => r.range.start <= offset && offset <= r.range.end);
+  const linked = ref ? helmValues.supply(doc.uri, ref) : null;
+  if (!linked) return null;
+  const found = linked.supply.links.filter((l) => l.at);
+  const under = found.filter((l) => l.mention.range.start <= offset && offset <= l.mention.range.end);
+  return (under.length ? under : found).map((l) => ({ uri: linked.uri, range: linked.lines.rangeOf(l.at!) }));
 });
 
 connection.onDidChangeWatchedFiles((params) => {

@@ -17,6 +17,8 @@ export function jsonReference(file: FileReport, ref: ImageRef, extra: Record<str
     // Added fields (schemaVersion 1 stays valid): the assembled reference and where it was found.
     reference: ref.reference,
     context: ref.context ?? null,
+    // Added (issue 12): present, and true, only for a reference read leniently from YAML the parser refused.
+    ...(ref.lenient ? { lenient: true } : {}),
     ...extra,
   };
 }

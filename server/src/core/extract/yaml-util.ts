@@ -5,15 +5,20 @@
 // (a leading BOM counts as one code unit), and every reported range satisfies
 // `text.slice(range.start, range.end) === ref.text`.
 
-import { isAlias, isMap, isScalar, isSeq, parseAllDocuments, visit } from 'yaml';
-import type { Alias, Document, EmptyStream, Node, Pair, ParsedNode, Scalar, YAMLMap } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, parseAllDocuments, visit, YAMLMap, YAMLSeq } from 'yaml';
+import type { Alias, Document, EmptyStream, Node, Pair, ParsedNode, Scalar } from 'yaml';
 import type { FileKind, OffsetRange, PinSite, RawRef } from '../types';
 import { isTemplated } from './templating';
+import { readLenientlyWithKeys } from './yaml-lenient';
 
-/** A YAML syntax error (or an extractor failure) in one document, for display next to the references. */
+/**
+ * A problem with one document, for display next to the references: a YAML syntax error or an extractor failure
+ * (`unreadable-yaml`, the default), or a key written twice in one mapping (`duplicate-key`).
+ */
 export interface YamlProblem {
   message: string;
   range: OffsetRange;
+  code?: 'unreadable-yaml' | 'duplicate-key';
 }
 
 /** References found in a YAML file, plus the problems that made some documents yield nothing. */
@@ -32,18 +37,35 @@ const PARSE_OPTIONS = { prettyErrors: false, keepSourceTokens: false } as const;
 const MAX_DEPTH = 512;
 /** How many nested `<<` merges a key lookup follows (guards against merge cycles). */
 const MAX_MERGE_DEPTH = 16;
+/**
+ * How many values of one duplicated scalar key are read (each needs one more pass over the document). Real files
+ * have two; the bound keeps a hostile file with thousands of repeats linear.
+ */
+const MAX_DUPLICATE_PASSES = 16;
+
+/**
+ * How a document with duplicate keys is read: every value of a duplicated key counts. Values that are all mappings
+ * (or all sequences) are read as one merged collection, so everything below each copy is seen; for other values
+ * (scalars) the extraction runs once per copy — pass `n` reads the n-th value of every duplicated key.
+ */
+interface DuplicateReading {
+  pass: number;
+  merged: WeakMap<YAMLMap, Map<string, Node | undefined>>;
+}
 
 /** Per-document state of one extraction: alias resolution, walk bookkeeping and de-duplication. */
 export class YamlDoc {
   private readonly visited = new Set<Node>();
-  private readonly reportedKeys = new Set<string>();
   private aliasTargets: Map<Alias, Node | undefined> | undefined;
+  /** Set for a document read with `uniqueKeys: false` that has duplicate keys. */
+  duplicates: DuplicateReading | undefined;
 
   constructor(
     readonly text: string,
     readonly doc: Document.Parsed,
     readonly kind: FileKind,
     private readonly out: RawRef[],
+    private readonly reportedKeys = new Set<string>(),
   ) {}
 
   /** Follows an alias to its anchored node; returns other nodes unchanged and anything else as undefined. */
@@ -90,9 +112,13 @@ export class YamlDoc {
 }
 
 /**
- * Parses every document of `text` and runs `extractDocument` on each valid one. A document with syntax errors yields
- * no references (its AST may not mean what the author intended) and its errors are returned; an unexpected failure
- * in one document is reported the same way and never affects the other documents. Never throws.
+ * Parses every document of `text` and runs `extractDocument` on each valid one. Documents the `yaml` package refuses
+ * are not given up on:
+ * - duplicate keys (which kubectl, Helm and PyYAML accept, the last value winning) are read with every value, and
+ *   each repeat is a `duplicate-key` problem;
+ * - any other syntax error: the document is read leniently, line by line (`yaml-lenient.ts`), and what is found is
+ *   marked `lenient`; only a document where nothing can be read yields its errors (`unreadable-yaml`).
+ * An unexpected failure in one document is reported the same way and never affects the other documents. Never throws.
  */
 export function extractFromDocuments(
   text: string,
@@ -113,22 +139,105 @@ export function extractFromDocuments(
     for (const e of docs.errors) errors.push(problemOf(e.message, e.pos, text.length));
     return { refs, errors };
   }
-  for (const doc of docs) {
-    if (doc.errors.length > 0) {
-      for (const e of doc.errors) errors.push(problemOf(e.message, e.pos, text.length));
-      continue;
+  let relaxed: Document.Parsed[] | undefined;
+  docs.forEach((doc, index) => {
+    if (doc.errors.length === 0) {
+      runExtraction(text, doc, kind, extractDocument, refs, errors, false);
+      return;
     }
-    const found: RawRef[] = [];
-    try {
-      extractDocument(new YamlDoc(text, doc, kind, found));
-      // Document order, whatever order the extractor visits paths in (containers before initContainers, …).
-      refs.push(...found.sort((a, b) => a.range.start - b.range.start));
-    } catch (err) {
-      const range = { start: doc.range?.[0] ?? 0, end: doc.range?.[2] ?? text.length };
-      errors.push({ message: `Image references could not be extracted from this document: ${describe(err)}`, range });
+    const duplicates = doc.errors.filter((e) => e.code === 'DUPLICATE_KEY').map((e) => duplicateProblem(text, e.pos));
+    if (duplicates.length === doc.errors.length) {
+      relaxed ??= parseRelaxed(text);
+      const again = relaxed?.[index];
+      if (again && again.errors.length === 0 && sameRange(again, doc)) {
+        errors.push(...duplicates);
+        runExtraction(text, again, kind, extractDocument, refs, errors, true);
+        return;
+      }
     }
-  }
+    // The parser's range of a broken document may stop where it gave up: read up to the next document.
+    const start = doc.range?.[0] ?? 0;
+    const end = Math.min(docs[index + 1]?.range?.[0] ?? text.length, text.length);
+    const lenient = readLenientlyWithKeys(text, start, end, kind);
+    if (lenient.refs.length > 0) {
+      refs.push(...lenient.refs);
+      for (const range of lenient.duplicates) errors.push(duplicateProblem(text, [range.start, range.end]));
+      return;
+    }
+    for (const e of doc.errors) errors.push(problemOf(e.message, e.pos, text.length));
+  });
   return { refs, errors };
+}
+
+function runExtraction(
+  text: string,
+  doc: Document.Parsed,
+  kind: FileKind,
+  extractDocument: (doc: YamlDoc) => void,
+  refs: RawRef[],
+  errors: YamlProblem[],
+  withDuplicates: boolean,
+): void {
+  const found: RawRef[] = [];
+  try {
+    const reported = new Set<string>();
+    const passes = withDuplicates ? Math.min(MAX_DUPLICATE_PASSES, mostRepeats(doc)) : 1;
+    for (let pass = 0; pass < passes; pass++) {
+      const yamlDoc = new YamlDoc(text, doc, kind, found, reported);
+      if (withDuplicates) yamlDoc.duplicates = { pass, merged: new WeakMap() };
+      extractDocument(yamlDoc);
+    }
+    // Document order, whatever order the extractor visits paths in (containers before initContainers, …).
+    refs.push(...found.sort((a, b) => a.range.start - b.range.start));
+  } catch (err) {
+    const range = { start: doc.range?.[0] ?? 0, end: doc.range?.[2] ?? text.length };
+    errors.push({ message: `Image references could not be extracted from this document: ${describe(err)}`, range });
+  }
+}
+
+function parseRelaxed(text: string): Document.Parsed[] | undefined {
+  try {
+    const docs = parseAllDocuments<ParsedNode>(text, { ...PARSE_OPTIONS, uniqueKeys: false });
+    return 'empty' in docs ? undefined : docs;
+  } catch {
+    return undefined;
+  }
+}
+
+function sameRange(a: Document.Parsed, b: Document.Parsed): boolean {
+  return a.range?.[0] === b.range?.[0] && a.range?.[2] === b.range?.[2];
+}
+
+/** The most times one key is written in one mapping of the document (1 when no key repeats). */
+function mostRepeats(doc: Document.Parsed): number {
+  let most = 1;
+  visit(doc, {
+    Map(_key, map) {
+      if (map.items.length < 2) return;
+      const counts = new Map<string, number>();
+      for (const pair of map.items) {
+        const name = keyName(pair.key);
+        if (name === undefined || name === '<<') continue;
+        const n = (counts.get(name) ?? 0) + 1;
+        counts.set(name, n);
+        if (n > most) most = n;
+      }
+    },
+  });
+  return most;
+}
+
+function duplicateProblem(text: string, pos: [number, number]): YamlProblem {
+  const start = Math.min(pos[0], text.length);
+  // The error points at the key's first character: the key is what is written up to its colon.
+  const written = /^(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\n]|'')*'|[^:\n]*?(?=[ \t]*:(?:[ \t]|\r?\n|$)))/.exec(text.slice(start, start + 1024))?.[0] ?? '';
+  const end = start + (written.length || Math.max(0, Math.min(pos[1], text.length) - start));
+  const key = written.replace(/^["']|["']$/g, '') || text.slice(start, end);
+  return {
+    code: 'duplicate-key',
+    message: `the key "${key.length > 60 ? `${key.slice(0, 60)}…` : key}" is written more than once in this mapping`,
+    range: { start, end },
+  };
 }
 
 function problemOf(message: string, pos: [number, number], textLength: number): YamlProblem {
@@ -167,6 +276,7 @@ export function ownPair(map: YAMLMap, key: string): Pair | undefined {
  * Returns undefined when the key is absent; a present key with an empty value yields its null scalar.
  */
 export function mapGet(doc: YamlDoc, map: YAMLMap, key: string, depth = 0): Node | undefined {
+  if (doc.duplicates) return duplicateAwareGet(doc, doc.duplicates, map, key, depth);
   let merges: Pair[] | undefined;
   for (const pair of map.items) {
     if (isMergeKey(pair.key)) (merges ??= []).push(pair as Pair);
@@ -193,7 +303,7 @@ export function mapEntries(doc: YamlDoc, map: YAMLMap, depth = 0): [string, Node
     const name = keyName(pair.key);
     if (name === undefined || seen.has(name)) continue;
     seen.add(name);
-    entries.push([name, doc.deref(pair.value)]);
+    entries.push([name, doc.duplicates ? ownDuplicateAware(doc, doc.duplicates, map, name) : doc.deref(pair.value)]);
   }
   if (depth >= MAX_MERGE_DEPTH) return entries;
   for (const source of merges.flatMap((pair) => mergeSources(doc, pair))) {
@@ -204,6 +314,55 @@ export function mapEntries(doc: YamlDoc, map: YAMLMap, depth = 0): [string, Node
     }
   }
   return entries;
+}
+
+/** `mapGet` in a document with duplicate keys (see `DuplicateReading`). */
+function duplicateAwareGet(doc: YamlDoc, reading: DuplicateReading, map: YAMLMap, key: string, depth: number): Node | undefined {
+  let own = false;
+  let merges: Pair[] | undefined;
+  for (const pair of map.items) {
+    if (isMergeKey(pair.key)) (merges ??= []).push(pair as Pair);
+    else if (keyName(pair.key) === key) own = true;
+  }
+  if (own) return ownDuplicateAware(doc, reading, map, key);
+  if (!merges || depth >= MAX_MERGE_DEPTH) return undefined;
+  for (const source of merges.flatMap((pair) => mergeSources(doc, pair))) {
+    const found = duplicateAwareGet(doc, reading, source, key, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** The value of a key written in `map` itself, however often it is written. */
+function ownDuplicateAware(doc: YamlDoc, reading: DuplicateReading, map: YAMLMap, key: string): Node | undefined {
+  let cached = reading.merged.get(map);
+  if (cached?.has(key)) return cached.get(key);
+  const values: (Node | undefined)[] = [];
+  for (const pair of map.items) if (!isMergeKey(pair.key) && keyName(pair.key) === key) values.push(doc.deref(pair.value));
+  let value: Node | undefined;
+  if (values.length <= 1) value = values[0];
+  else if (values.every((v) => isMap(v))) {
+    const merged = new YAMLMap();
+    for (const v of values as YAMLMap[]) merged.items.push(...v.items);
+    merged.flow = (values[0] as YAMLMap).flow;
+    merged.range = rangeOver(values as YAMLMap[]);
+    value = merged;
+  } else if (values.every((v) => isSeq(v))) {
+    const merged = new YAMLSeq();
+    for (const v of values as YAMLSeq[]) merged.items.push(...v.items);
+    merged.flow = (values[0] as YAMLSeq).flow;
+    merged.range = rangeOver(values as YAMLSeq[]);
+    value = merged;
+  } else value = values[Math.min(reading.pass, values.length - 1)];
+  if (!cached) reading.merged.set(map, (cached = new Map()));
+  cached.set(key, value);
+  return value;
+}
+
+function rangeOver(nodes: (YAMLMap | YAMLSeq)[]): [number, number, number] | undefined {
+  const first = nodes[0].range;
+  const last = nodes[nodes.length - 1].range;
+  return first && last ? [first[0], last[1], last[2]] : undefined;
 }
 
 function mergeSources(doc: YamlDoc, pair: Pair): YAMLMap[] {
