@@ -84,6 +84,13 @@ spec:
     assert.deepEqual(codes, ['unpinned-tag', 'templated'], 'no unreadable-yaml: something could be read');
   });
 
+  test('a document marker ends a broken document even when the parser ran past it: the next document is parsed', () => {
+    const text = 'kind: Workflow\nspec:\n  container:\n    image: a:1\n    args: ["\n      make\n    "]\n---\nkind: Pod\nspec:\n  containers:\n    - name: x\n      image: b:1\n      image: c:1\n';
+    const { refs, codes } = read(text);
+    assert.deepEqual(refs, [['a:1', true], ['b:1', false], ['c:1', false]]);
+    assert.deepEqual(codes.filter((c) => c === 'duplicate-key' || c === 'unreadable-yaml'), ['duplicate-key']);
+  });
+
   test('unreadable-yaml stays where nothing can be read', () => {
     const { refs, codes } = read('apiVersion: v1\nkind: Pod\nspec:\n  containers:\n    - image: [unclosed:1\n');
     assert.deepEqual(refs, []);

@@ -125,6 +125,10 @@ export function extractFromDocuments(
   kind: FileKind,
   extractDocument: (doc: YamlDoc) => void,
 ): YamlExtraction {
+  return extractFrom(text, kind, extractDocument, 0);
+}
+
+function extractFrom(text: string, kind: FileKind, extractDocument: (doc: YamlDoc) => void, depth: number): YamlExtraction {
   const refs: RawRef[] = [];
   const errors: YamlProblem[] = [];
   let docs: Document.Parsed[] | EmptyStream;
@@ -155,18 +159,52 @@ export function extractFromDocuments(
         return;
       }
     }
-    // The parser's range of a broken document may stop where it gave up: read up to the next document.
+    // The parser's range of a broken document may stop where it gave up: read up to the next document. A document
+    // marker line always ends a document (YAML 1.2: `---`/`...` at a line start end any scalar); when the parser's
+    // error recovery ran past one, the documents after it are read on their own, as any other parser reads them.
     const start = doc.range?.[0] ?? 0;
     const end = Math.min(docs[index + 1]?.range?.[0] ?? text.length, text.length);
-    const lenient = readLenientlyWithKeys(text, start, end, kind);
+    const marker = nextDocumentMarker(text, start, end);
+    const pieceEnd = marker === -1 ? end : marker;
+    const lenient = readLenientlyWithKeys(text, start, pieceEnd, kind);
     if (lenient.refs.length > 0) {
       refs.push(...lenient.refs);
       for (const range of lenient.duplicates) errors.push(duplicateProblem(text, [range.start, range.end]));
-      return;
+    } else {
+      const inPiece = doc.errors.filter((e) => e.pos[0] < pieceEnd);
+      for (const e of inPiece.length ? inPiece : doc.errors.slice(0, 1)) errors.push(problemOf(e.message, [Math.min(e.pos[0], pieceEnd), Math.min(e.pos[1], pieceEnd)], text.length));
     }
-    for (const e of doc.errors) errors.push(problemOf(e.message, e.pos, text.length));
+    if (marker === -1) return;
+    const rest = depth < MAX_REPARSES ? extractFrom(text.slice(marker, end), kind, extractDocument, depth + 1) : { refs: readLenientlyWithKeys(text.slice(marker, end), 0, end - marker, kind).refs, errors: [] };
+    for (const r of rest.refs) refs.push(shiftRaw(r, marker));
+    for (const e of rest.errors) errors.push({ ...e, range: { start: e.range.start + marker, end: e.range.end + marker } });
   });
   return { refs, errors };
+}
+
+/** How many times the text after a swallowed document marker is parsed again (each time past one more marker). */
+const MAX_REPARSES = 64;
+
+/** Offset of the first document marker line (`---`/`...` + blank or line end) after the line holding `from`, or -1. */
+function nextDocumentMarker(text: string, from: number, end: number): number {
+  for (let nl = text.indexOf('\n', from); nl !== -1 && nl + 1 < end; nl = text.indexOf('\n', nl + 1)) {
+    const i = nl + 1;
+    if (text.startsWith('---', i) || text.startsWith('...', i)) {
+      const after = text.charCodeAt(i + 3);
+      if (Number.isNaN(after) || after === 0x20 || after === 0x09 || after === 0x0a || after === 0x0d) return i;
+    }
+  }
+  return -1;
+}
+
+/** A reference found in a slice of the text, moved to the offsets of the whole text. */
+function shiftRaw(ref: RawRef, d: number): RawRef {
+  const shift = (r: OffsetRange) => ({ start: r.start + d, end: r.end + d });
+  const out: RawRef = { ...ref, range: shift(ref.range) };
+  if (ref.pin?.type === 'inline') out.pin = { ...ref.pin, range: shift(ref.pin.range) };
+  else if (ref.pin) out.pin = { ...ref.pin, insertAt: ref.pin.insertAt + d, ...(ref.pin.digestRange ? { digestRange: shift(ref.pin.digestRange) } : {}) };
+  if (ref.values) out.values = ref.values.map((v) => ({ ...v, range: shift(v.range) }));
+  return out;
 }
 
 function runExtraction(
