@@ -88,12 +88,15 @@ describe('language server: verification, hover and tree', { skip }, () => {
 
   test('a broken policy: one diagnostic in the policy file, and nothing verified under it', async () => {
     const policyUri = uri('.image-trust.yaml');
+    const since = lsp.mark();
     await lsp.open(policyUri, 'version: 1\nrules:\n  - name: shop\n    mode: enforcing\n');
     const p = await lsp.diagnostics(policyUri, (d) => d.diagnostics.length > 0);
     assert.ok(p.diagnostics.some((d) => d.severity === 1 && /mode/.test(String(d.message))), JSON.stringify(p.diagnostics));
     const text = podManifest([`${reg.host}/shop/api@${signed.digest}`]);
     await lsp.open(uri('other.yaml'), text);
     await lsp.diagnostics(uri('other.yaml'));
+    // The re-judging runs in the background: the server says busy, then idle.
+    await lsp.idle(since);
     // Once the background work has judged every reference under the broken policy (each has a policy entry in the
     // tree, announced by treeChanged), nothing may claim verification.
     const tree = await lsp.tree((t) => t.files.length > 0 && t.files.every((f) => f.references.every((r) => r.policy !== null)), {
