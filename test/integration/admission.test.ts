@@ -3,7 +3,7 @@
 // Signatures: Sigstore bundles (key, and keyless through @sigstore/mock's Fulcio and Rekor) attached as referrers,
 // and cosign's legacy `.sig` tag signatures made with local keys. The registry is never mocked.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -15,7 +15,8 @@ import type { AdmissionResult } from '../../server/src/core/admission/types';
 import type { RegistryClient } from '../../server/src/core/registry';
 import { resolveReference } from '../../server/src/core/resolve';
 import { trustMaterialFromRoot } from '../../server/src/core/trust/signers';
-import { buildImage, pushImage, startRegistry, type ImageLayout, type TestRegistry } from '../support/registry';
+import { runCli } from '../support/cli';
+import { buildImage, pushImage, startRegistry, writeDockerConfig, type ImageLayout, type TestRegistry } from '../support/registry';
 import {
   attachBundle,
   cosignKeySignature,
@@ -186,6 +187,7 @@ describe('admission preview: Kyverno and policy-controller policies on a real re
   const images = {} as Record<Repo, ImageLayout>;
   let manifest: string;
   let policyText: string;
+  let mockRoot: unknown;
 
   before(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'image-trust-admission-'));
@@ -195,6 +197,7 @@ describe('admission preview: Kyverno and policy-controller policies on a real re
       await pushImage(images[repo], reg, `${repo}:1.0`);
     }));
     const sigstore = await MockSigstore.create();
+    mockRoot = sigstore.trustedRoot;
     material = trustMaterialFromRoot(sigstore.trustedRoot);
     const keyA = newKeyPair();
     const keyB = newKeyPair();
@@ -350,5 +353,38 @@ describe('admission preview: Kyverno and policy-controller policies on a real re
     const r = only(rs, 'require-acme-signature');
     assert.equal(r.result, 'error', r.message);
     assert.equal(r.reason, 'admission-registry-error');
+  });
+
+  test('CLI: scan --admission reports admission[] per reference (JSON), admission-denied diagnostics, and SARIF, exit 1', async () => {
+    const ws = path.join(dir, 'ws');
+    mkdirSync(path.join(ws, 'policies'), { recursive: true });
+    writeFileSync(path.join(ws, 'policies', 'kyverno.yaml'), policyText);
+    // Without the pod on an unreachable registry (its connection attempts only slow the CLI runs down).
+    writeFileSync(path.join(ws, 'pods.yaml'), manifest.split('---\n').filter((d) => !d.includes('127.0.0.1:1/')).join('---\n'));
+    writeFileSync(path.join(ws, 'mock-root.json'), JSON.stringify(mockRoot));
+    // The Sigstore deployment the cluster trusts: the trust policy's trustedRoot (here the mock Fulcio and Rekor).
+    writeFileSync(path.join(ws, '.image-trust.yaml'), 'version: 1\ntrustedRoot: ./mock-root.json\n');
+    const dockerConfig = await writeDockerConfig(path.join(dir, 'docker'), { [reg.host]: CREDS });
+    // One cache directory per run: every run asks the registry itself.
+    let runs = 0;
+    const env = () => ({ DOCKER_CONFIG: dockerConfig, IMAGE_TRUST_CACHE_DIR: path.join(dir, `cache-${runs++}`) });
+    const json = runCli(['scan', '--admission', '--format', 'json', '.'], { cwd: ws, env: env(), timeoutMs: 120_000 });
+    assert.equal(json.status, 1, json.stderr);
+    const out = JSON.parse(json.stdout) as { references: { text: string; admission?: { engine: string; policy: string; rule: string | null; result: string; reason: string | null; expected: string | null; observed: string | null }[] }[]; diagnostics: { code: string; severity: string; message: string; path: string }[] };
+    const mallory = out.references.find((r) => r.text.includes('/gha/mallory@'))!;
+    const kyverno = mallory.admission!.find((a) => a.policy === 'ClusterPolicy/require-acme-signature')!;
+    assert.deepEqual({ ...kyverno }, { ...kyverno, engine: 'kyverno', rule: 'verify-gha', result: 'denied', reason: 'admission-identity-mismatch', expected: `subject https://github.com/acme/*, issuer ${ISSUER}`, observed: `subject ${MALLORY}, issuer ${ISSUER}` });
+    const signed = out.references.find((r) => r.text.includes('/gha/signed@'))!;
+    assert.equal(signed.admission!.find((a) => a.policy === 'ClusterPolicy/require-acme-signature')?.result, 'admitted');
+    const denied = out.diagnostics.filter((d) => d.code === 'admission-denied');
+    assert.ok(denied.some((d) => d.severity === 'error' && d.message.includes('[admission-identity-mismatch]') && d.message.includes('Kyverno ClusterPolicy/require-acme-signature, rule verify-gha')), JSON.stringify(denied, null, 1));
+    assert.ok(out.diagnostics.some((d) => d.code === 'admission-audit' && d.message.includes('team-a-signed')));
+    const sarif = runCli(['scan', '--admission', '--format', 'sarif', '.'], { cwd: ws, env: env(), timeoutMs: 120_000 });
+    assert.ok((JSON.parse(sarif.stdout) as { runs: { results: { ruleId: string }[] }[] }).runs[0].results.some((r) => r.ruleId === 'admission-denied'));
+    // Not asserted: `--format markdown` on this workspace did not finish within 120 s in this session (JSON and SARIF
+    // take about a second); open defect, see the issue 11 report.
+    // Without --admission nothing admission-related is reported.
+    const plain = runCli(['scan', '--format', 'json', '.'], { cwd: ws, env: env(), timeoutMs: 120_000 });
+    assert.ok(!plain.stdout.includes('admission'));
   });
 });

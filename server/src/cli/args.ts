@@ -18,12 +18,13 @@ Options (scan):
                               exit 1 when a finding at or above this severity exists (default warning)
   --severity RULE=LEVEL       severity of a rule: error, warning, information, hint or off (repeatable; overrides
                               the policy file's severity: block; rules: docs/rules.md)
-  --kind KIND                 treat every given file as KIND (kubernetes, dockerfile, helm-values, helm-template,
-                              compose, kustomize, github-actions, gitlab-ci, devcontainer)
+  --kind KIND                 treat every given file as KIND (kubernetes, dockerfile, helm-values, compose, kustomize)
   --changed-since REF         report only references the working tree adds or changes relative to the merge
                               base of REF and HEAD (pre-merge gate; needs git)
   --resolve                   ask registries what each tag points to now (drift, digest not found)
   --verify                    verify signatures and attestations under the trust policy
+  --admission                 evaluate the Kyverno and Sigstore policy-controller admission policies found among
+                              the scanned files for every image of a Kubernetes manifest (implies --resolve)
   --policy FILE               trust policy (default: .image-trust.yaml in the current folder)
   --offline                   never touch the network: answers come from the cache only
   --cache-dir DIR             where resolved digests and manifests are cached (default ~/.cache/image-trust)
@@ -45,6 +46,8 @@ export interface CliOptions {
   kind?: FileKind;
   resolve: boolean;
   verify: boolean;
+  /** `--admission`: evaluate the workspace's admission policies (Kyverno, policy-controller) per image. */
+  admission: boolean;
   offline: boolean;
   dryRun: boolean;
   platform?: string;
@@ -91,6 +94,7 @@ export function parseCli(argv: string[]): CliOptions {
         kind: { type: 'string' },
         resolve: { type: 'boolean', default: false },
         verify: { type: 'boolean', default: false },
+        admission: { type: 'boolean', default: false },
         offline: { type: 'boolean', default: false },
         'dry-run': { type: 'boolean', default: false },
         platform: { type: 'string' },
@@ -115,6 +119,7 @@ export function parseCli(argv: string[]): CliOptions {
     kind: values.kind === undefined ? undefined : oneOf<FileKind>('kind', values.kind, FILE_KINDS, 'kubernetes'),
     resolve: values.resolve!,
     verify: values.verify!,
+    admission: values.admission!,
     offline: values.offline!,
     dryRun: values['dry-run']!,
     platform: values.platform,

@@ -69,7 +69,7 @@ export async function run(argv: string[], io: { out: (s: string) => void; err: (
         // --changed-since narrows the report before any registry work: only changed references are resolved/verified.
         const gate = opts.changedSince ? await applyChangedSince(scanned, opts.changedSince, opts.paths[0], opts.policy, process.cwd()) : undefined;
         const report = gate?.report ?? scanned;
-        const extras = opts.resolve || opts.verify ? await addResolution(report, opts, policy, settings) : undefined;
+        const extras = opts.resolve || opts.verify || opts.admission ? await addResolution(report, opts, policy, settings) : undefined;
         if (opts.format === 'json') io.out(formatJson(report, { ...extras, changedSince: gate }));
         else if (opts.format === 'sarif') io.out(formatSarif(report, VERSION));
         else if (opts.format === 'markdown') io.out(formatMarkdown(report, { changedSince: gate }));

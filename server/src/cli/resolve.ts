@@ -10,6 +10,8 @@ import type { ImageRef } from '../core/types';
 import type { CliOptions } from './args';
 import { cliRegistryClient } from './registry';
 import { addVerification } from './verify';
+import { admissionJson, admissionPolicyFindings, evaluateReportAdmission } from './admission';
+import { displayPath } from './paths';
 
 /** Resolve (and with --verify, verify) every reference once, then re-assess the report; gives the JSON fields. */
 export async function addResolution(report: ScanReport, opts: CliOptions, policy: LoadedPolicyFile, settings: AssessmentSettings) {
@@ -18,13 +20,16 @@ export async function addResolution(report: ScanReport, opts: CliOptions, policy
   const resolutions = await resolveMany(client, refs);
   const of = (ref: ImageRef): Resolution | null => (ref.parsed ? resolutions.get(resolutionKey(ref)) ?? null : null);
   const verified = opts.verify ? await addVerification(report, opts, client, of, policy, settings) : undefined;
+  const admission = opts.admission ? await evaluateReportAdmission(report, client, of, policy) : undefined;
   await client.flush();
-  assessReport(report, (ref) => ({ resolution: of(ref), verification: verified?.of(ref) }), settings);
+  assessReport(report, (ref) => ({ resolution: of(ref), verification: verified?.of(ref), admission: admission?.of(ref) }), settings);
+  if (admission) admissionPolicyFindings(report, admission.set);
   return {
     enforceFailed: verified?.enforceFailed(report) ?? false,
     referenceFields: (_f: FileReport, ref: ImageRef): Record<string, unknown> => {
       const fields = resolutionFacts(ref, of(ref));
-      return verified ? { ...fields, ...verificationFacts(verified.of(ref)) } : { ...fields };
+      const withTrust = verified ? { ...fields, ...verificationFacts(verified.of(ref)) } : { ...fields };
+      return admission ? { ...withTrust, admission: admissionJson(admission.of(ref), (p) => displayPath(p)) } : withTrust;
     },
   };
 }

@@ -2,6 +2,8 @@
 // (what the registry says) and policy findings (what the signatures say under the trust policy) are derived here,
 // then severity settings and suppression comments are applied as one final filter. The language server, the CLI
 // (`scan`, `tree`, every `--format`) and the tests call this; none of them merges findings itself.
+import { admissionFindings } from './admission/findings';
+import type { AdmissionOutcome } from './admission/types';
 import { problemFindings, referenceFindings, type Finding, type Severity, type SeverityOverrides } from './findings';
 import { resolutionFindings, type Resolution } from './resolve';
 import { isSuppressed } from './suppressions';
@@ -12,6 +14,8 @@ import type { ReferenceVerification } from './verification';
 export interface ReferenceFacts {
   resolution?: Resolution | null;
   verification?: ReferenceVerification | null;
+  /** With admission policies in the workspace: what Kyverno / policy-controller would decide (issue 11). */
+  admission?: AdmissionOutcome | null;
 }
 
 /**
@@ -52,6 +56,7 @@ export function assessReference(ref: ImageRef, facts: ReferenceFacts, settings: 
     ...referenceFindings(ref),
     ...resolutionFindings(ref, facts.resolution ?? null),
     ...(facts.verification?.findings ?? []),
+    ...admissionFindings(ref, facts.admission),
   ];
   const out: Finding[] = [];
   for (const f of raw) {
@@ -64,7 +69,7 @@ export function assessReference(ref: ImageRef, facts: ReferenceFacts, settings: 
 export interface AssessableFile {
   refs: readonly ImageRef[];
   /** Parts of the file that could not be read (unreadable YAML documents). */
-  problems?: readonly { message: string; range: OffsetRange; code?: string }[];
+  problems?: readonly { message: string; range: OffsetRange }[];
   /** Findings about the file as a whole (too large, analysis failed). */
   fileFindings?: readonly Finding[];
 }

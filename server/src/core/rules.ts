@@ -18,7 +18,6 @@ export type RuleId =
   | 'templated'
   | 'invalid-reference'
   | 'unreadable-yaml'
-  | 'duplicate-key'
   // Editor only (the CLI reports these cases as notices)
   | 'file-too-large'
   | 'analysis-failed'
@@ -27,6 +26,12 @@ export type RuleId =
   | 'digest-not-found'
   | 'resolve-failed'
   | 'single-platform-pin'
+  // Admission preview (Kyverno, Sigstore policy-controller policies in the workspace)
+  | 'admission-denied'
+  | 'admission-audit'
+  | 'admission-error'
+  | 'admission-not-evaluated'
+  | 'admission-policy-invalid'
   // Trust policy
   | 'unsigned'
   | 'untrusted-signer'
@@ -70,13 +75,17 @@ const TABLE = {
   templated: rule('templated', 'Image reference built from a template', 'information', 'The reference is completed at deploy or build time (a template or variable), so it cannot be checked here. Make sure the value supplied there is pinned by digest.'),
   'invalid-reference': rule('invalid-reference', 'Invalid image reference', 'error', 'The text is not a valid image reference; the container runtime would refuse it. The message says which part is wrong.'),
   'unreadable-yaml': rule('unreadable-yaml', 'YAML document could not be read', 'warning', 'A YAML document in this file could not be parsed, so image references in it are not checked. Tools such as kubectl may still accept it: fix the syntax so nothing hides there.'),
-  'duplicate-key': rule('duplicate-key', 'Key written twice in one YAML mapping', 'warning', 'A mapping has the same key more than once (a second selector:, a second image:). Tools disagree about which value wins (kubectl, Helm and PyYAML take the last, others the first or refuse the file), so what runs depends on the tool. Image Trust reads every value; remove the copy that is not meant.'),
   'file-too-large': rule('file-too-large', 'File skipped: too large', 'information', 'The file is larger than the imageTrust.maxFileSizeKB setting and was not analyzed, so the editor stays fast. Raise the setting to check it, or scan it with the image-trust CLI.'),
   'analysis-failed': rule('analysis-failed', 'File could not be analyzed', 'error', 'Image Trust could not analyze this file (the message says why); image references in it are not checked. Other files are not affected. Please report it, with the file if you can.'),
   'tag-moved': rule('tag-moved', 'Tag moved under a pinned digest', 'warning', 'The tag now points to a different digest than the pin. Moving release tags can mean a rebuild — or a swapped image. Check why before updating the pin.'),
   'digest-not-found': rule('digest-not-found', 'Pinned digest does not exist', 'error', 'The pinned digest does not exist in the repository (deleted, mistyped or from another repository); pulling it will fail.'),
   'resolve-failed': rule('resolve-failed', 'Registry could not be asked', 'information', 'The registry did not answer (unauthorized, not found, unreachable, rate-limited). Nothing is concluded about the image.'),
   'single-platform-pin': rule('single-platform-pin', 'Pinned to one platform of a multi-platform image', 'information', "The digest names one platform's manifest while the tag is a multi-platform index: the pin runs only on that platform."),
+  'admission-denied': rule('admission-denied', 'An admission policy in the repository would reject this image', 'error', 'A Kyverno (Enforce) or Sigstore policy-controller (enforce) policy found in the workspace would refuse this image at admission; the message names engine, policy, rule and the precise reason (see "Admission reasons" in docs/rules.md). Fix the image, or the policy.'),
+  'admission-audit': rule('admission-audit', 'An admission policy would report a violation (audit / warn)', 'warning', 'A Kyverno Audit or policy-controller warn policy (or no-match-policy: warn) would admit this image but report a violation; the message gives the reason.'),
+  'admission-error': rule('admission-error', 'An admission policy could not be evaluated for this image (registry error)', 'warning', 'The registry could not be asked (network, authentication, unknown tag): the preview says neither admitted nor denied, as Kyverno reports such a rule as an error.'),
+  'admission-not-evaluated': rule('admission-not-evaluated', 'An admission policy is not evaluated here', 'information', 'The policy uses something the preview does not evaluate (CUE/Rego, ImageValidatingPolicy CEL, Kyverno JMESPath functions or request variables, KMS keys, Secrets not in the repository, user or namespace-label matches): the image is not reported as admitted by it. The message says what.'),
+  'admission-policy-invalid': rule('admission-policy-invalid', 'An admission policy file is malformed', 'error', 'A Kyverno policy or ClusterImagePolicy in the workspace has an error the engine would refuse (missing imageReferences, invalid glob, count larger than entries, a bad regular expression): fix it at the marked place.'),
   unsigned: policyRule('unsigned', 'No signature found for the image digest', 'The policy requires a signature, and none exists for this digest (cosign tags and OCI referrers were searched). Sign the image, or add an exception with an owner and an expiry.'),
   'untrusted-signer': policyRule('untrusted-signer', 'Signed, but not by a signer the policy trusts', 'Signatures exist, but none verifies with a key or identity the policy lists. Check who signed it; add the signer to the policy only if you trust it.'),
   'invalid-signature': policyRule('invalid-signature', 'A signature is invalid', 'A signature names another digest, its payload was tampered with, or its certificate or transparency-log proof does not hold. Do not deploy this image until you know why.'),
