@@ -18,7 +18,8 @@ Options (scan):
                               exit 1 when a finding at or above this severity exists (default warning)
   --severity RULE=LEVEL       severity of a rule: error, warning, information, hint or off (repeatable; overrides
                               the policy file's severity: block; rules: docs/rules.md)
-  --kind KIND                 treat every given file as KIND (kubernetes, dockerfile, helm-values, compose, kustomize)
+  --kind KIND                 treat every given file as KIND (kubernetes, dockerfile, helm-values, helm-template,
+                              compose, kustomize, github-actions, gitlab-ci, devcontainer)
   --changed-since REF         report only references the working tree adds or changes relative to the merge
                               base of REF and HEAD (pre-merge gate; needs git)
   --resolve                   ask registries what each tag points to now (drift, digest not found)

@@ -69,7 +69,7 @@ export function assessReference(ref: ImageRef, facts: ReferenceFacts, settings: 
 export interface AssessableFile {
   refs: readonly ImageRef[];
   /** Parts of the file that could not be read (unreadable YAML documents). */
-  problems?: readonly { message: string; range: OffsetRange }[];
+  problems?: readonly { message: string; range: OffsetRange; code?: string }[];
   /** Findings about the file as a whole (too large, analysis failed). */
   fileFindings?: readonly Finding[];
 }

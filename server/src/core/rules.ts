@@ -18,6 +18,7 @@ export type RuleId =
   | 'templated'
   | 'invalid-reference'
   | 'unreadable-yaml'
+  | 'duplicate-key'
   // Editor only (the CLI reports these cases as notices)
   | 'file-too-large'
   | 'analysis-failed'
@@ -75,6 +76,7 @@ const TABLE = {
   templated: rule('templated', 'Image reference built from a template', 'information', 'The reference is completed at deploy or build time (a template or variable), so it cannot be checked here. Make sure the value supplied there is pinned by digest.'),
   'invalid-reference': rule('invalid-reference', 'Invalid image reference', 'error', 'The text is not a valid image reference; the container runtime would refuse it. The message says which part is wrong.'),
   'unreadable-yaml': rule('unreadable-yaml', 'YAML document could not be read', 'warning', 'A YAML document in this file could not be parsed, so image references in it are not checked. Tools such as kubectl may still accept it: fix the syntax so nothing hides there.'),
+  'duplicate-key': rule('duplicate-key', 'Key written twice in one YAML mapping', 'warning', 'A mapping has the same key more than once (a second selector:, a second image:). Tools disagree about which value wins (kubectl, Helm and PyYAML take the last, others the first or refuse the file), so what runs depends on the tool. Image Trust reads every value; remove the copy that is not meant.'),
   'file-too-large': rule('file-too-large', 'File skipped: too large', 'information', 'The file is larger than the imageTrust.maxFileSizeKB setting and was not analyzed, so the editor stays fast. Raise the setting to check it, or scan it with the image-trust CLI.'),
   'analysis-failed': rule('analysis-failed', 'File could not be analyzed', 'error', 'Image Trust could not analyze this file (the message says why); image references in it are not checked. Other files are not affected. Please report it, with the file if you can.'),
   'tag-moved': rule('tag-moved', 'Tag moved under a pinned digest', 'warning', 'The tag now points to a different digest than the pin. Moving release tags can mean a rebuild — or a swapped image. Check why before updating the pin.'),
