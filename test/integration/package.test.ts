@@ -16,10 +16,12 @@ test('the packaged extension contains the bundles, docs, schema, grammar and exa
     .split('\n')
     .map((l) => l.trim())
     .filter(Boolean);
-  for (const needed of ['package.json', 'dist/client.js', 'dist/server.js', 'docs/rules.md', 'docs/policy.md', 'schemas/image-trust.schema.json', 'syntaxes/image-reference.injection.json', 'examples/k8s/deployment.yaml', 'docs/walkthrough/pin.md']) {
+  for (const needed of ['package.json', 'LICENSE', 'CHANGELOG.md', 'dist/client.js', 'dist/server.js', 'docs/rules.md', 'docs/policy.md', 'schemas/image-trust.schema.json', 'syntaxes/image-reference.injection.json', 'examples/k8s/deployment.yaml', 'docs/walkthrough/pin.md']) {
     assert.ok(listed.includes(needed), `${needed} is packaged`);
   }
-  for (const name of listed) assert.doesNotMatch(name, /^(node_modules|test|server\/src|client\/src|\.tools|bench)\//, `${name} must not be packaged`);
+  for (const name of listed) assert.doesNotMatch(name, /^(node_modules|test|server\/src|client\/src|\.tools|bench|packages)\//, `${name} must not be packaged`);
+  // The GitHub Action's bundle and manifest belong to release tags, not to the extension.
+  for (const name of ['dist/action.js', 'action.yml', '.pre-commit-hooks.yaml']) assert.ok(!listed.includes(name), `${name} must not be packaged`);
 });
 
 test('vsce packages a .vsix', () => {

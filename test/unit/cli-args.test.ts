@@ -42,7 +42,7 @@ describe('parseCli basics', () => {
   });
 
   test('usage errors name the option and the choices', () => {
-    assert.equal(usageError(['scan', '--format', 'xml']), '--format must be one of text, json, sarif, markdown (got "xml")');
+    assert.equal(usageError(['scan', '--format', 'xml']), '--format must be one of text, json, sarif, markdown, codequality (got "xml")');
     assert.match(usageError(['frobnicate']), /unknown command "frobnicate"/);
     assert.match(usageError(['scan', '--nope']), /--nope/);
   });

@@ -10,10 +10,12 @@ Commands:
   scan [paths…]   find image references and report tags that are not pinned by digest
   pin [paths…]    rewrite files so every tag reference is pinned to its current digest
   tree [paths…]   show every image with its digest, signatures and attestations
+  init [paths…]   write a starter .image-trust.yaml from the images the workspace uses (never overwrites)
 
 Options (scan):
-  --format text|json|sarif|markdown
-                              output format (default text; markdown is a pull-request review comment)
+  --format text|json|sarif|markdown|codequality
+                              output format (default text; markdown is a pull-request review comment;
+                              codequality is a GitLab Code Quality report)
   --fail-on error|warning|info|never
                               exit 1 when a finding at or above this severity exists (default warning)
   --severity RULE=LEVEL       severity of a rule: error, warning, information, hint or off (repeatable; overrides
@@ -34,13 +36,24 @@ Options (scan):
 Options (pin):
   --dry-run                   show what would change, write nothing
   --platform os/arch[/variant]  pin the digest of one platform instead of the multi-platform index
+Options (tree): --format text|json, and --policy, --offline, --cache-dir, --insecure-registry, --ca-file as for scan
+Options (init):
+  --verify                    also verify signatures and propose the signer identities seen on verifiable ones
+                              (commented, for review); --offline, --cache-dir, --insecure-registry, --ca-file apply
+  --policy FILE               where to write the policy (default .image-trust.yaml); an existing file is never
+                              overwritten
+  --trusted-root FILE         a Sigstore trusted_root.json (private Sigstore): written as trustedRoot, used by --verify
   -h, --help, --version`;
 
-export type Format = 'text' | 'json' | 'sarif' | 'markdown';
+export type Format = 'text' | 'json' | 'sarif' | 'markdown' | 'codequality';
 export type FailOn = 'error' | 'warning' | 'info' | 'never';
 
 export interface CliOptions {
-  command: 'scan' | 'pin' | 'tree' | 'help' | 'version';
+  command: 'scan' | 'pin' | 'tree' | 'init' | 'help' | 'version';
+  /** `image-trust <command> --help` / `image-trust help <command>`: the command to explain. */
+  helpTopic?: string;
+  /** `init --trusted-root FILE`: a Sigstore trusted root for the policy's `trustedRoot:`. */
+  trustedRoot?: string;
   paths: string[];
   format: Format;
   failOn: FailOn;
@@ -105,6 +118,7 @@ export function parseCli(argv: string[]): CliOptions {
         'ca-file': { type: 'string' },
         'changed-since': { type: 'string' },
         severity: { type: 'string', multiple: true },
+        'trusted-root': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', default: false },
       },
@@ -115,7 +129,7 @@ export function parseCli(argv: string[]): CliOptions {
   const { values, positionals } = parsed;
   const base = {
     paths: positionals.slice(1),
-    format: oneOf<Format>('format', values.format, ['text', 'json', 'sarif', 'markdown'], 'text'),
+    format: oneOf<Format>('format', values.format, ['text', 'json', 'sarif', 'markdown', 'codequality'], 'text'),
     failOn: oneOf<FailOn>('fail-on', values['fail-on'], ['error', 'warning', 'info', 'never'], 'warning'),
     kind: values.kind === undefined ? undefined : oneOf<FileKind>('kind', values.kind, FILE_KINDS, 'kubernetes'),
     resolve: values.resolve!,
@@ -130,13 +144,17 @@ export function parseCli(argv: string[]): CliOptions {
     caFile: values['ca-file'],
     changedSince: values['changed-since'],
     severity: parseSeverityFlags(values.severity ?? []),
+    trustedRoot: values['trusted-root'],
   };
   if (values.version) return { ...base, command: 'version' };
-  if (values.help || positionals.length === 0) return { ...base, command: 'help' };
+  if (values.help || positionals.length === 0) return { ...base, command: 'help', helpTopic: positionals[0] };
+  if (positionals[0] === 'help') return { ...base, command: 'help', helpTopic: positionals[1] };
   const command = positionals[0];
-  if (command !== 'scan' && command !== 'pin' && command !== 'tree') {
-    throw new ImageTrustError('USAGE', `unknown command "${command}" (expected scan, pin or tree)`);
+  if (command !== 'scan' && command !== 'pin' && command !== 'tree' && command !== 'init') {
+    throw new ImageTrustError('USAGE', `unknown command "${command}" (expected scan, pin, tree or init)`);
   }
+  if (base.format === 'codequality' && command !== 'scan') throw new ImageTrustError('USAGE', '--format codequality is a format of scan');
+  if (base.trustedRoot !== undefined && command !== 'init') throw new ImageTrustError('USAGE', '--trusted-root is an option of init (a policy names its root with trustedRoot:)');
   if (base.platform !== undefined && !/^[a-z0-9]+\/[a-z0-9]+(\/[a-z0-9]+)?$/.test(base.platform)) {
     throw new ImageTrustError('USAGE', `--platform must look like os/arch or os/arch/variant (got "${base.platform}")`);
   }

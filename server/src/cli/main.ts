@@ -11,6 +11,10 @@ import { formatJson, jsonReference } from './format/json';
 import { renderTreeJson, renderTreeText } from './tree';
 import { formatMarkdown } from './format/markdown';
 import { formatSarif } from './format/sarif';
+import { formatCodeQuality } from './format/codequality';
+import { helpText } from './help';
+import { runInit } from './init';
+import { NO_PROGRESS, progressOn, type Progress } from './progress';
 import { formatText } from './format/text';
 import { displayPath } from './paths';
 import { pinFiles } from './pin';
@@ -44,7 +48,41 @@ export function exitCodeFor(report: ScanReport, failOn: FailOn): number {
   return all.some((f) => f.findings.some((d) => RANK[d.severity] >= threshold)) ? 1 : 0;
 }
 
-export async function run(argv: string[], io: { out: (s: string) => void; err: (s: string) => void }): Promise<number> {
+/** A scan's report, the --changed-since gate and the registry extras: what every scan format renders. */
+export interface ScanOutcome {
+  report: ScanReport;
+  gate?: Awaited<ReturnType<typeof applyChangedSince>>;
+  extras?: Awaited<ReturnType<typeof addResolution>>;
+  exitCode: number;
+}
+
+/** `scan` without the printing: the CLI and the GitHub Action (server/src/action) render the same outcome. */
+export async function scanOutcome(opts: CliOptions, progress: Progress = NO_PROGRESS): Promise<ScanOutcome> {
+  assertPolicyExists(opts);
+  // The policy's `severity:` block applies to every scan; its signers only with --verify.
+  const policy = loadCliPolicy(opts);
+  const settings = cliSettings(opts, policy);
+  const scanned = scan(opts, process.cwd(), settings);
+  // --changed-since narrows the report before any registry work: only changed references are resolved/verified.
+  const gate = opts.changedSince ? await applyChangedSince(scanned, opts.changedSince, opts.paths[0], opts.policy, process.cwd()) : undefined;
+  const report = gate?.report ?? scanned;
+  const extras = opts.resolve || opts.verify || opts.admission ? await addResolution(report, opts, policy, settings, progress) : undefined;
+  progress.end();
+  const exitCode = extras?.enforceFailed && opts.failOn !== 'never' ? 1 : exitCodeFor(report, opts.failOn);
+  return { report, gate, extras, exitCode };
+}
+
+/** The scan in the format asked for. */
+export function renderScan(opts: CliOptions, { report, gate, extras }: ScanOutcome): string {
+  if (opts.format === 'json') return formatJson(report, { ...extras, changedSince: gate });
+  if (opts.format === 'sarif') return formatSarif(report, VERSION);
+  if (opts.format === 'codequality') return formatCodeQuality(report);
+  if (opts.format === 'markdown') return formatMarkdown(report, { changedSince: gate });
+  return formatText(report) + (gate ? changedSinceText(gate) : '');
+}
+
+export async function run(argv: string[], io: { out: (s: string) => void; err: (s: string) => void; progress?: Progress }): Promise<number> {
+  const progress = io.progress ?? NO_PROGRESS;
   let opts: CliOptions;
   try {
     opts = parseCli(argv);
@@ -55,27 +93,15 @@ export async function run(argv: string[], io: { out: (s: string) => void; err: (
   try {
     switch (opts.command) {
       case 'help':
-        io.out(`${USAGE}\n`);
+        io.out(`${helpText(opts.helpTopic)}\n`);
         return 0;
       case 'version':
         io.out(`${VERSION}\n`);
         return 0;
       case 'scan': {
-        assertPolicyExists(opts);
-        // The policy's `severity:` block applies to every scan; its signers only with --verify.
-        const policy = loadCliPolicy(opts);
-        const settings = cliSettings(opts, policy);
-        const scanned = scan(opts, process.cwd(), settings);
-        // --changed-since narrows the report before any registry work: only changed references are resolved/verified.
-        const gate = opts.changedSince ? await applyChangedSince(scanned, opts.changedSince, opts.paths[0], opts.policy, process.cwd()) : undefined;
-        const report = gate?.report ?? scanned;
-        const extras = opts.resolve || opts.verify || opts.admission ? await addResolution(report, opts, policy, settings) : undefined;
-        if (opts.format === 'json') io.out(formatJson(report, { ...extras, changedSince: gate }));
-        else if (opts.format === 'sarif') io.out(formatSarif(report, VERSION));
-        else if (opts.format === 'markdown') io.out(formatMarkdown(report, { changedSince: gate }));
-        else io.out(formatText(report) + (gate ? changedSinceText(gate) : ''));
-        if (extras?.enforceFailed && opts.failOn !== 'never') return 1;
-        return exitCodeFor(report, opts.failOn);
+        const outcome = await scanOutcome(opts, progress);
+        io.out(renderScan(opts, outcome));
+        return outcome.exitCode;
       }
       case 'tree': {
         // The tree shows signatures: it resolves and verifies (answers from the cache only with --offline).
@@ -88,15 +114,21 @@ export async function run(argv: string[], io: { out: (s: string) => void; err: (
         return 0;
       }
       case 'pin': {
-        const summary = await pinFiles(opts, cliRegistryClient(opts));
+        const summary = await pinFiles(opts, cliRegistryClient(opts), progress);
         io.out(`${summary.lines.join('\n')}\n`);
         return summary.failed ? 1 : 0;
+      }
+      case 'init': {
+        const result = await runInit(opts, progress);
+        io.out(`${result.lines.join('\n')}\n`);
+        return 0;
       }
       default:
         io.err(`image-trust: "${opts.command}" is not available in this build\n`);
         return 2;
     }
   } catch (err) {
+    progress.end();
     const msg = err instanceof ImageTrustError ? err.message : `unexpected error: ${(err as Error).stack ?? err}`;
     io.err(`image-trust: ${msg}\n`);
     return 2;
@@ -105,7 +137,8 @@ export async function run(argv: string[], io: { out: (s: string) => void; err: (
 
 /** Process entry point (bin/image-trust.js). */
 export function main(): void {
-  run(process.argv.slice(2), { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }).then(
+  // Progress lines only when stderr is a terminal (progress.ts).
+  run(process.argv.slice(2), { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s), progress: progressOn(process.stderr) }).then(
     (code) => {
       process.exitCode = code;
     },

@@ -11,6 +11,7 @@ import type { RegistryClient } from '../core/registry';
 import { walk } from '../core/workspace';
 import type { CliOptions } from './args';
 import { displayPath } from './paths';
+import { NO_PROGRESS, type Progress } from './progress';
 
 export interface PinSummary {
   lines: string[];
@@ -34,11 +35,14 @@ function writeAtomically(absPath: string, text: string): void {
   }
 }
 
-export async function pinFiles(opts: CliOptions, client: RegistryClient): Promise<PinSummary> {
+export async function pinFiles(opts: CliOptions, client: RegistryClient, progress: Progress = NO_PROGRESS): Promise<PinSummary> {
   const platform = opts.platform ? parsePlatform(opts.platform) : undefined;
   const walked = walk(opts.paths, { forceKind: opts.kind });
   const analyzed = walked.files.map((f) => ({ file: f, analysis: analyzeText(f.text, f.kind) }));
-  const resolutions = await resolveMany(client, analyzed.flatMap((a) => a.analysis.refs.filter((r) => r.status === 'unpinned')));
+  const resolutions = await resolveMany(client, analyzed.flatMap((a) => a.analysis.refs.filter((r) => r.status === 'unpinned')), {
+    onProgress: (done, total) => progress.update('resolving', done, total),
+  });
+  progress.end();
   await client.flush();
   const lines: string[] = [];
   const counts = { pinned: 0, already: 0, skipped: 0, failed: 0 };

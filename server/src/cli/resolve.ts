@@ -10,14 +10,15 @@ import type { ImageRef } from '../core/types';
 import type { CliOptions } from './args';
 import { cliRegistryClient } from './registry';
 import { addVerification } from './verify';
+import { NO_PROGRESS, type Progress } from './progress';
 import { admissionJson, admissionPolicyFindings, evaluateReportAdmission } from './admission';
 import { displayPath } from './paths';
 
 /** Resolve (and with --verify, verify) every reference once, then re-assess the report; gives the JSON fields. */
-export async function addResolution(report: ScanReport, opts: CliOptions, policy: LoadedPolicyFile, settings: AssessmentSettings) {
+export async function addResolution(report: ScanReport, opts: CliOptions, policy: LoadedPolicyFile, settings: AssessmentSettings, progress: Progress = NO_PROGRESS) {
   const client = cliRegistryClient(opts);
   const refs = report.files.flatMap((f) => f.refs);
-  const resolutions = await resolveMany(client, refs);
+  const resolutions = await resolveMany(client, refs, { onProgress: (done, total) => progress.update('resolving', done, total) });
   const of = (ref: ImageRef): Resolution | null => (ref.parsed ? resolutions.get(resolutionKey(ref)) ?? null : null);
   const verified = opts.verify ? await addVerification(report, opts, client, of, policy, settings) : undefined;
   const admission = opts.admission ? await evaluateReportAdmission(report, client, of, policy) : undefined;
