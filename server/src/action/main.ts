@@ -96,7 +96,7 @@ export async function runAction(env: NodeJS.ProcessEnv, io: Io): Promise<number>
     outcome = await scanOutcome(parseCli(args));
   } catch (err) {
     const message = err instanceof ImageTrustError || err instanceof Error ? err.message : String(err);
-    const hint = /merge base|unknown revision|bad revision|not a valid|unknown ref/i.test(message)
+    const hint = /merge base|unknown (git )?ref|unknown revision|bad revision|not a valid|shallow/i.test(message)
       ? ' — the base commit must be in the clone: use actions/checkout with fetch-depth: 0'
       : '';
     io.out(workflowCommand('error', { title: 'Image Trust' }, `image-trust ${args.join(' ')}: ${message}${hint}`));
