@@ -90,6 +90,50 @@ export function registerCommands(context: vscode.ExtensionContext, ctx: CommandC
     }
     await vscode.window.showTextDocument(uri);
   });
+  // A starter policy from the workspace's images (the server reads them as `image-trust init` does); never written
+  // over an existing policy. Returns { created, uri } (the extension-host suite checks it).
+  register('imageTrust.initPolicy', async (arg?: { verify?: boolean }) => {
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    if (!folder) {
+      void vscode.window.showInformationMessage('Image Trust: open a folder to keep a trust policy in it.');
+      return { created: false };
+    }
+    const rel = vscode.workspace.getConfiguration(SECTION).get<string>('policyPath') || '.image-trust.yaml';
+    const uri = vscode.Uri.joinPath(folder.uri, rel);
+    const exists = async () => vscode.workspace.fs.stat(uri).then(() => true, () => false);
+    const refuse = () => {
+      // Not awaited: the command answers at once; the button opens the existing policy.
+      void vscode.window.showWarningMessage(`Image Trust: ${rel} already exists; a starter policy is never written over it.`, 'Open It').then((open) => {
+        if (open) void vscode.window.showTextDocument(uri);
+      });
+      return { created: false, uri: uri.toString() };
+    };
+    if (await exists()) return refuse();
+    let verify = arg?.verify;
+    if (verify === undefined) {
+      const picked = await vscode.window.showQuickPick(
+        [
+          { label: 'From the images in this workspace', description: 'no network', verify: false },
+          { label: 'Also check signatures', description: 'asks the registries; proposes the signers seen (commented)', verify: true },
+        ],
+        { title: 'Image Trust: Create Trust Policy from Workspace' },
+      );
+      if (!picked) return { created: false };
+      verify = picked.verify;
+    }
+    const result = (await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'Image Trust: reading the workspace\'s images…' },
+      () => server('imageTrust.server.initPolicy', { verify, policyPath: rel }),
+    )) as { text: string | null; repositories: number; requireDigest: number; proposedSigners: number; verifySkipped?: string } | undefined;
+    if (!result?.text) return { created: false };
+    // Checked again: the file may have appeared while the registries were asked.
+    if (await exists()) return refuse();
+    await vscode.workspace.fs.writeFile(uri, Buffer.from(result.text, 'utf8'));
+    await vscode.window.showTextDocument(uri);
+    const signers = verify ? (result.verifySkipped ? ` Signatures not checked: ${result.verifySkipped}.` : ` ${result.proposedSigners} signer(s) proposed, commented.`) : '';
+    void vscode.window.showInformationMessage(`Image Trust: wrote ${rel} — ${result.repositories} rule(s) in audit mode, ${result.requireDigest} with requireDigest.${signers} Review it, then commit it.`);
+    return { created: true, uri: uri.toString() };
+  });
   register('imageTrust.openExample', async (relative?: string) => {
     if (!relative || relative.includes('..')) return;
     await vscode.window.showTextDocument(vscode.Uri.joinPath(context.extensionUri, 'examples', relative), { preview: false });

@@ -15,6 +15,7 @@ import { DocumentAnalyses } from './documents';
 import { HelmValues } from './helmValues';
 import { renderHover } from './hover';
 import { PinCommands } from './pinCommands';
+import { INIT_POLICY_COMMAND, initPolicy } from './initPolicy';
 import { PolicyState, policyPathFor } from './policyState';
 import { ResolutionService } from './resolution';
 import { buildTree, type BranchComparison } from './tree';
@@ -77,7 +78,7 @@ connection.onInitialize((params) => {
       hoverProvider: true,
       // Helm chart templates: from an image built of `.Values` to the values file entries it reads.
       definitionProvider: true,
-      executeCommandProvider: { commands: [PIN_REFERENCE_COMMAND, PIN_FILE_COMMAND, PIN_WORKSPACE_COMMAND, REFRESH_COMMAND, VERIFY_COMMAND] },
+      executeCommandProvider: { commands: [PIN_REFERENCE_COMMAND, PIN_FILE_COMMAND, PIN_WORKSPACE_COMMAND, REFRESH_COMMAND, VERIFY_COMMAND, INIT_POLICY_COMMAND] },
     },
     serverInfo: { name: 'Image Trust' },
   };
@@ -257,6 +258,16 @@ connection.onExecuteCommand(async (params) => {
       policy.reloadFromDisk();
       for (const doc of documents.all()) publish(doc);
       return true;
+    case INIT_POLICY_COMMAND:
+      // A starter policy from the workspace's images (the client writes it, never over an existing policy).
+      return initPolicy(arg ?? {}, {
+        root: workspaceRoots[0],
+        extraGlobs: settings.files,
+        registry: resolutions.registry,
+        registryUnavailable: initOptions?.workspaceTrusted === false
+          ? 'Restricted Mode: registries are not contacted in an untrusted workspace'
+          : settings.offline ? 'the imageTrust.offline setting is on' : null,
+      });
     case VERIFY_COMMAND: {
       const doc = documents.get(arg?.uri);
       if (!doc) return false;

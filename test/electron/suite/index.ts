@@ -1,12 +1,14 @@
 // Runs inside the VS Code extension host (@vscode/test-electron loads this module and calls `run`). The runner
 // (test/electron/runTests.ts) opened the e2e demo workspace, whose `deploy/web.yaml` references IMAGE_TRUST_E2E_IMAGE,
 // pushed to a local registry with digest IMAGE_TRUST_E2E_DIGEST. Everything is asserted through the `vscode` API
-// and the extension's exported API (`ImageTrustApi`: the trust tree's provider, the language server and status bar).
+// and the extension's exported API (`ImageTrustApi`: the trust tree's provider, the language server and status bar);
+// the starter policy the init command writes is read with the core's own policy loader.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { ImageTrustApi } from '../../../client/src/extension';
+import { loadPolicy } from '../../../server/src/core/policy';
 import type { TreeNode } from '../../../client/src/trustTree';
 import { eventually, runRegistered, test } from './harness';
 
@@ -128,6 +130,38 @@ test('the quick fix pins the reference to the registry digest', async () => {
   // The tree follows: the reference is pinned, its description names the digest.
   const registry = IMAGE.slice(0, IMAGE.lastIndexOf('/'));
   await webTreeItem('the pinned web reference, its digest in the description', (item) => item.description === `${registry} · ${DIGEST.slice(0, 19)}`);
+});
+
+test('Create Trust Policy from Workspace never overwrites the workspace\'s policy', async () => {
+  const policy = workspaceFile('.image-trust.yaml').fsPath;
+  const before = readFileSync(policy, 'utf8');
+  const result = await vscode.commands.executeCommand<{ created: boolean }>('imageTrust.initPolicy', { verify: false });
+  assert.equal(result?.created, false);
+  assert.equal(readFileSync(policy, 'utf8'), before);
+});
+
+test('Create Trust Policy from Workspace writes a starter policy that loads without diagnostics', async () => {
+  const config = vscode.workspace.getConfiguration('imageTrust');
+  await config.update('policyPath', 'starter-policy.yaml', vscode.ConfigurationTarget.Workspace);
+  const file = workspaceFile('starter-policy.yaml').fsPath;
+  try {
+    const result = await vscode.commands.executeCommand<{ created: boolean; uri: string }>('imageTrust.initPolicy', { verify: false });
+    assert.equal(result?.created, true);
+    assert.equal(vscode.Uri.parse(result.uri).fsPath, file);
+    const text = readFileSync(file, 'utf8');
+    const loaded = loadPolicy(text, { policyPath: file, readFile: (p) => readFileSync(p, 'utf8') });
+    assert.deepEqual(loaded.diagnostics.map((d) => d.message), [], text);
+    const registry = IMAGE.slice(0, IMAGE.indexOf('/'));
+    const rule = (repo: string) => loaded.policy?.rules.find((r) => r.name === `${registry}/${repo}`);
+    // On disk demo/web still has its tag (the quick fix edited the open document only); demo/signed is pinned.
+    assert.equal(rule('demo/web')?.requireDigest, false, text);
+    assert.equal(rule('demo/signed')?.requireDigest, true, text);
+    assert.ok(loaded.policy?.rules.every((r) => r.mode === 'audit'), text);
+    assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, file, 'the new policy is opened');
+  } finally {
+    await config.update('policyPath', undefined, vscode.ConfigurationTarget.Workspace);
+    rmSync(file, { force: true });
+  }
 });
 
 export async function run(): Promise<void> {
