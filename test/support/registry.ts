@@ -15,6 +15,7 @@
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
@@ -87,8 +88,13 @@ export async function startRegistry(options: RegistryStartOptions = {}): Promise
       const port = await freePort();
       const host = `127.0.0.1:${port}`;
       await writeFile(path.join(dir, 'config.yml'), registryConfig(storageDir, host, dir, options.auth !== undefined, tls));
-      const child = spawn('docker-registry', ['serve', path.join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'] });
-      const stderr = collectTail(child);
+      // stderr goes to a file, not a pipe: a pipe is drained only while this process's event loop runs, and a test
+      // that blocks it (spawnSync of the CLI) would let the registry fill the pipe with its log and hang mid-request.
+      const logFile = path.join(dir, `registry-${attempt}.log`);
+      const log = openSync(logFile, 'w');
+      const child = spawn('docker-registry', ['serve', path.join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', log] });
+      closeSync(log);
+      const stderr = logTail(logFile);
       const url = `${tls ? 'https' : 'http'}://${host}`;
       const ca = tls ? await readFile(tls.caFile, 'utf8') : undefined;
       try {
@@ -144,13 +150,15 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Keeps the last few KiB of the process's stderr for error messages. */
-function collectTail(child: ChildProcess): () => string {
-  let tail = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    tail = (tail + chunk.toString('utf8')).slice(-4096);
-  });
-  return () => tail;
+/** The last few KiB of the registry's log, for error messages. */
+function logTail(file: string): () => string {
+  return () => {
+    try {
+      return readFileSync(file, 'utf8').slice(-4096);
+    } catch {
+      return '';
+    }
+  };
 }
 
 async function waitUntilServing(child: ChildProcess, url: string, ca: string | undefined, stderr: () => string): Promise<void> {
@@ -236,6 +244,10 @@ export interface ImageSpec {
   platforms?: TestPlatform[];
   /** Reference name inside the layout (`index.json` annotation). Default `latest`. */
   refName?: string;
+  /** The config's `created` time (every platform's config), as written. Default: none (no `created` field). */
+  created?: string;
+  /** Annotations of the top-level manifest (or of the index of a multi-platform image). */
+  annotations?: Record<string, string>;
 }
 
 export interface ImageLayout {
@@ -271,6 +283,7 @@ export async function buildImage(dir: string, spec: ImageSpec = {}): Promise<Ima
       architecture: platform?.architecture ?? 'amd64',
       os: platform?.os ?? 'linux',
       ...(platform?.variant ? { variant: platform.variant } : {}),
+      ...(spec.created !== undefined ? { created: spec.created } : {}),
       config: {},
       rootfs: { type: 'layers', diff_ids: [sha256(tar)] },
     }));
@@ -279,6 +292,7 @@ export async function buildImage(dir: string, spec: ImageSpec = {}): Promise<Ima
       mediaType: OCI_MANIFEST,
       config: { mediaType: OCI_CONFIG, ...config },
       layers: [{ mediaType: OCI_LAYER_GZIP, ...layer }],
+      ...(spec.annotations && !spec.platforms?.length ? { annotations: spec.annotations } : {}),
     });
     const { digest } = await putBlob(bytes);
     manifests.push({ digest, platform, bytes });
@@ -290,6 +304,7 @@ export async function buildImage(dir: string, spec: ImageSpec = {}): Promise<Ima
       schemaVersion: 2,
       mediaType: OCI_INDEX,
       manifests: manifests.map((m) => ({ mediaType: OCI_MANIFEST, digest: m.digest, size: m.bytes.length, platform: m.platform })),
+      ...(spec.annotations ? { annotations: spec.annotations } : {}),
     });
     top = { ...(await putBlob(bytes)), mediaType: OCI_INDEX, bytes };
   } else {

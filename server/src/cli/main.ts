@@ -18,6 +18,8 @@ import { NO_PROGRESS, progressOn, type Progress } from './progress';
 import { formatText } from './format/text';
 import { displayPath } from './paths';
 import { pinFiles } from './pin';
+import { addLockedVerification, checkLock, runLock } from './lock';
+import { formatUpdateJson, formatUpdateMarkdown, formatUpdateText, runUpdate, updateExitCode } from './update';
 import { cliRegistryClient } from './registry';
 import { addResolution } from './resolve';
 import { assertPolicyExists, cliSettings, loadCliPolicy } from './verify';
@@ -66,7 +68,10 @@ export async function scanOutcome(opts: CliOptions, progress: Progress = NO_PROG
   // --changed-since narrows the report before any registry work: only changed references are resolved/verified.
   const gate = opts.changedSince ? await applyChangedSince(scanned, opts.changedSince, opts.paths[0], opts.policy, process.cwd()) : undefined;
   const report = gate?.report ?? scanned;
-  const extras = opts.resolve || opts.verify || opts.admission ? await addResolution(report, opts, policy, settings, progress) : undefined;
+  // --locked: verified from .image-trust.lock only, never a registry.
+  const extras = opts.locked
+    ? await addLockedVerification(report, opts, policy, settings)
+    : opts.resolve || opts.verify || opts.admission ? await addResolution(report, opts, policy, settings, progress) : undefined;
   progress.end();
   const exitCode = extras?.enforceFailed && opts.failOn !== 'never' ? 1 : exitCodeFor(report, opts.failOn);
   return { report, gate, extras, exitCode };
@@ -117,6 +122,16 @@ export async function run(argv: string[], io: { out: (s: string) => void; err: (
         const summary = await pinFiles(opts, cliRegistryClient(opts), progress);
         io.out(`${summary.lines.join('\n')}\n`);
         return summary.failed ? 1 : 0;
+      }
+      case 'update': {
+        const run = await runUpdate(opts, cliRegistryClient(opts));
+        io.out(opts.format === 'json' ? formatUpdateJson(run) : opts.format === 'markdown' ? formatUpdateMarkdown(run) : formatUpdateText(run));
+        return updateExitCode(run);
+      }
+      case 'lock': {
+        const result = opts.check ? checkLock(opts) : await runLock(opts, cliRegistryClient(opts));
+        io.out(`${result.lines.join('\n')}\n`);
+        return result.exitCode;
       }
       case 'init': {
         const result = await runInit(opts, progress);

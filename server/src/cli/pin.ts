@@ -18,7 +18,8 @@ export interface PinSummary {
   failed: number;
 }
 
-function writeAtomically(absPath: string, text: string): void {
+/** Replaces a file's content atomically (temp file + rename), keeping its mode. */
+export function writeAtomically(absPath: string, text: string): void {
   const mode = statSync(absPath).mode;
   const tmp = join(dirname(absPath), `.${randomBytes(6).toString('hex')}.image-trust.tmp`);
   try {

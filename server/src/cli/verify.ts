@@ -41,13 +41,24 @@ export function cliSettings(opts: CliOptions, policy: LoadedPolicyFile): Assessm
   return { severity: opts.severity, policySeverity: policy.result.policy?.severity };
 }
 
+export interface VerifyWith {
+  /**
+   * Verifies one reference some other way than through `client` and the verification cache (`scan --locked`: from
+   * the trust lock, offline). When given, neither the client nor the cache is used.
+   */
+  verifyOne?: (ref: ImageRef, path: string, now: Date) => Promise<ReferenceVerification | null>;
+  /** Called as references are verified (the CLI's progress line). */
+  onProgress?: (done: number, total: number) => void;
+}
+
 export async function addVerification(
   report: ScanReport,
   opts: CliOptions,
-  client: RegistryClient,
+  client: RegistryClient | null,
   resolutionOf: (ref: ImageRef) => Resolution | null,
   loaded: LoadedPolicyFile,
   settings: AssessmentSettings,
+  using: VerifyWith = {},
 ): Promise<VerifyOutcome> {
   assertPolicyExists(opts);
   const now = new Date();
@@ -58,16 +69,20 @@ export async function addVerification(
     report.policy = { path: displayPath(loaded.path), absPath: loaded.path, lines: new LineIndex(loaded.text), findings: policyFindings };
   }
   const results = new Map<ImageRef, ReferenceVerification | null>();
-  const cache = new VerificationCache({ file: join(opts.cacheDir ?? defaultCacheDir(), 'verifications.json') });
+  const total = report.files.reduce((n, f) => n + f.refs.length, 0);
+  let done = 0;
+  const cache = using.verifyOne ? undefined : new VerificationCache({ file: join(opts.cacheDir ?? defaultCacheDir(), 'verifications.json') });
   await Promise.all(
     report.files.flatMap((f: FileReport) =>
       f.refs.map(async (ref) => {
-        results.set(ref, await verifyReference(client, ref, resolutionOf(ref), loaded.result, { now, path: f.path, cache }));
+        if (using.verifyOne) results.set(ref, await using.verifyOne(ref, f.path, now));
+        else if (client) results.set(ref, await verifyReference(client, ref, resolutionOf(ref), loaded.result, { now, path: f.path, cache }));
+        using.onProgress?.(++done, total);
       }),
     ),
   );
   try {
-    cache.flush();
+    cache?.flush();
   } catch {
     /* the cache is an optimization: a read-only cache dir must not fail the scan */
   }

@@ -5,6 +5,7 @@
 import { admissionFindings } from './admission/findings';
 import type { AdmissionOutcome } from './admission/types';
 import { problemFindings, referenceFindings, type Finding, type Severity, type SeverityOverrides } from './findings';
+import { lockFindings, type LockFact } from './lock';
 import { resolutionFindings, type Resolution } from './resolve';
 import { isSuppressed } from './suppressions';
 import type { ImageRef, OffsetRange } from './types';
@@ -16,6 +17,8 @@ export interface ReferenceFacts {
   verification?: ReferenceVerification | null;
   /** With admission policies in the workspace: what Kyverno / policy-controller would decide (issue 11). */
   admission?: AdmissionOutcome | null;
+  /** With `scan --locked`: what the trust lock says about the reference (absent otherwise). */
+  lock?: LockFact | null;
 }
 
 /**
@@ -57,6 +60,7 @@ export function assessReference(ref: ImageRef, facts: ReferenceFacts, settings: 
     ...resolutionFindings(ref, facts.resolution ?? null),
     ...(facts.verification?.findings ?? []),
     ...admissionFindings(ref, facts.admission),
+    ...lockFindings(ref, facts.lock),
   ];
   const out: Finding[] = [];
   for (const f of raw) {

@@ -18,6 +18,8 @@ export type ImageTrustErrorCode =
   | 'POLICY_INVALID'
   | 'VERIFY_ERROR'
   | 'EDIT_CONFLICT'
+  /** Verifying from the trust lock needed an object the lock does not hold. */
+  | 'NOT_IN_LOCK'
   | 'GIT_ERROR';
 
 export class ImageTrustError extends Error {

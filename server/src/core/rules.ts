@@ -41,7 +41,10 @@ export type RuleId =
   | 'verify-failed'
   | 'exception-expired'
   | 'tag-not-allowed'
-  | 'policy-invalid';
+  | 'policy-invalid'
+  // Trust lock (`scan --verify --locked`)
+  | 'not-in-lock'
+  | 'lock-policy-changed';
 
 export interface RuleInfo {
   id: RuleId;
@@ -103,6 +106,8 @@ const TABLE = {
     pinFix: false,
     policyRule: true,
   },
+  'not-in-lock': rule('not-in-lock', 'Reference not in the trust lock', 'error', 'scan --locked verifies from .image-trust.lock only, and this reference has no entry there (a new or changed pin, or a tag without a digest): nothing vouches for it offline. Pin it and run image-trust lock, then review and commit the lock.'),
+  'lock-policy-changed': rule('lock-policy-changed', 'The trust lock was made under another policy', 'error', 'The trust policy (or its key files, or the Sigstore trusted root) changed since .image-trust.lock was made. Verdicts are derived again under the current policy, but the lock was reviewed under the old one: run image-trust lock and review the change.'),
 } satisfies { [K in RuleId]: RuleInfo & { id: K } };
 
 /** Every rule id, in table order (the order of docs/rules.md, SARIF and the settings lists). */

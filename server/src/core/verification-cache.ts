@@ -79,7 +79,7 @@ export class VerificationCache {
 
   set(key: string, trust: DigestTrust): void {
     this.entries.delete(key);
-    this.entries.set(key, { at: this.now(), trust });
+    this.entries.set(key, { at: this.now(), trust: withoutPackageLists(trust) });
     this.dirty = true;
   }
 
@@ -92,6 +92,22 @@ export class VerificationCache {
     renameSync(tmp, this.opts.file);
     this.dirty = false;
   }
+}
+
+/**
+ * SBOM package lists (up to tens of thousands of names) are left out of cached results: the persisted cache stays
+ * small, and what needs them (`image-trust update`'s package diff) verifies afresh, without the cache.
+ */
+function withoutPackageLists(trust: DigestTrust): DigestTrust {
+  if (!trust.attestations.some((a) => a.summary?.fields.packages)) return trust;
+  return {
+    ...trust,
+    attestations: trust.attestations.map((a) => {
+      if (!a.summary?.fields.packages) return a;
+      const { packages: _packages, packagesTruncated: _truncated, ...fields } = a.summary.fields;
+      return { ...a, summary: { ...a.summary, fields } };
+    }),
+  };
 }
 
 function isEntry(v: unknown): v is Entry {
