@@ -67,5 +67,7 @@ describe('the extension-host suite (@vscode/test-electron in code-server)', { ..
     assert.equal(r.status, 1, `a broken extension must fail the suite (exit 1), got ${r.status}:\n${verdicts(r.output)}\n--- tail:\n${r.output.slice(-4000)}`);
     assert.match(r.output, /^✖ the extension activates on a YAML manifest and its language server runs/m, verdicts(r.output));
     assert.match(r.output, /^✖ the quick fix pins the reference to the registry digest \(not run/m, verdicts(r.output));
+    // The extension itself reports it: the status bar's error state, the reason in its tooltip, the output a click away.
+    assert.match(r.output, /it is failed: .*; status bar: \$\(error\) Image Trust — Image Trust: the language server did not start: .*\. Click to show the output\. \(error state: true\)/, r.output.slice(-4000));
   });
 });
