@@ -20,7 +20,7 @@ export async function addResolution(report: ScanReport, opts: CliOptions, policy
   const refs = report.files.flatMap((f) => f.refs);
   const resolutions = await resolveMany(client, refs, { onProgress: (done, total) => progress.update('resolving', done, total) });
   const of = (ref: ImageRef): Resolution | null => (ref.parsed ? resolutions.get(resolutionKey(ref)) ?? null : null);
-  const verified = opts.verify ? await addVerification(report, opts, client, of, policy, settings) : undefined;
+  const verified = opts.verify ? await addVerification(report, opts, client, of, policy, settings, { onProgress: (done, total) => progress.update('verifying', done, total) }) : undefined;
   const admission = opts.admission ? await evaluateReportAdmission(report, client, of, policy) : undefined;
   await client.flush();
   assessReport(report, (ref) => ({ resolution: of(ref), verification: verified?.of(ref), admission: admission?.of(ref) }), settings);
