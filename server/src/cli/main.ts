@@ -124,7 +124,7 @@ export async function run(argv: string[], io: { out: (s: string) => void; err: (
         return summary.failed ? 1 : 0;
       }
       case 'update': {
-        const run = await runUpdate(opts, cliRegistryClient(opts));
+        const run = await runUpdate(opts, cliRegistryClient(opts), new Date(), progress);
         io.out(opts.format === 'json' ? formatUpdateJson(run) : opts.format === 'markdown' ? formatUpdateMarkdown(run) : formatUpdateText(run));
         return updateExitCode(run);
       }

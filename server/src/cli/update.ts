@@ -15,6 +15,7 @@ import { codeSpan, escapeMarkdown } from './format/markdown';
 import { displayPath } from './paths';
 import { writeAtomically } from './pin';
 import { assertPolicyExists, loadCliPolicy } from './verify';
+import { NO_PROGRESS, type Progress } from './progress';
 
 export interface UpdatedFile {
   path: string;
@@ -33,7 +34,7 @@ export interface UpdateRun {
 }
 
 /** Evaluates every pin under `opts.paths` and writes the accepted updates (unless --dry-run). */
-export async function runUpdate(opts: CliOptions, client: RegistryClient, now = new Date()): Promise<UpdateRun> {
+export async function runUpdate(opts: CliOptions, client: RegistryClient, now = new Date(), progress: Progress = NO_PROGRESS): Promise<UpdateRun> {
   assertPolicyExists(opts);
   const policy = loadCliPolicy(opts);
   const walked = walk(opts.paths, { forceKind: opts.kind });
@@ -47,7 +48,8 @@ export async function runUpdate(opts: CliOptions, client: RegistryClient, now = 
     now,
     options: { allowSignerChange: opts.allowSignerChange, ...(opts.minAge ? { minAgeMs: opts.minAge.ms, minAgeText: opts.minAge.text } : {}) },
   };
-  const evaluations = await evaluateUpdates(ctx, refs, { pathOf: (r) => pathOf.get(r) });
+  const evaluations = await evaluateUpdates(ctx, refs, { pathOf: (r) => pathOf.get(r), onProgress: (done, total) => progress.update('checking pins', done, total) });
+  progress.end();
   await client.flush();
   const run: UpdateRun = {
     files: [],
