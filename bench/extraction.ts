@@ -3,9 +3,11 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DockerfileParser } from 'dockerfile-ast';
+import { parseTree } from 'jsonc-parser';
 import { parseAllDocuments } from 'yaml';
 import { extractRefs } from '../server/src/core/analyze';
 import type { FileKind } from '../server/src/core/types';
+import { walk } from '../server/src/core/workspace';
 import { ratio, row, timePair, verdict } from './util';
 
 const CORPUS = resolve(__dirname, '..', '..', 'shared', 'corpus');
@@ -54,9 +56,207 @@ spec:
   return docs.join('---\n');
 }
 
+/**
+ * The parse floor per kind: what reading the text at all costs. YAML kinds: `yaml` parsing every document; a
+ * Dockerfile: `dockerfile-ast`; a dev container: `jsonc-parser` building its syntax tree (as `yaml` does); a Helm
+ * template (not YAML until rendered): what parsing a Go template at least is — every action found and tokenized,
+ * the text between actions cut into lines.
+ */
 function floorFor(kind: FileKind, text: string): void {
   if (kind === 'dockerfile') DockerfileParser.parse(text);
+  else if (kind === 'devcontainer') parseTree(text, [], { allowTrailingComma: true });
+  else if (kind === 'helm-template') templateFloor(text);
   else parseAllDocuments(text);
+}
+
+let sink = 0;
+const ACTION = /\{\{-?([\s\S]*?)-?\}\}/g;
+const ACTION_TOKEN = /"(?:[^"\\]|\\.)*"|`[^`]*`|\$?[\w.]+|[|()]/g;
+function templateFloor(text: string): void {
+  let tokens = 0;
+  let lines = 0;
+  let last = 0;
+  ACTION.lastIndex = 0;
+  for (let m = ACTION.exec(text); m; m = ACTION.exec(text)) {
+    for (let i = text.indexOf('\n', last); i !== -1 && i < m.index; i = text.indexOf('\n', i + 1)) lines++;
+    ACTION_TOKEN.lastIndex = 0;
+    for (let t = ACTION_TOKEN.exec(m[1]); t; t = ACTION_TOKEN.exec(m[1])) tokens++;
+    last = ACTION.lastIndex;
+  }
+  sink += tokens + lines;
+}
+
+// ---- issue 12 kinds: the real-world fixtures, and one generated large file per kind ----------------------------
+
+function generateWorkflow(lines: number): string {
+  const jobs: string[] = ['name: CI', 'on: [push, pull_request]', 'jobs:'];
+  for (let n = 0; jobs.length < lines; n++) {
+    jobs.push(
+      `  job-${n}:`,
+      `    runs-on: ubuntu-latest`,
+      `    container: ghcr.io/acme/builder-${n % 50}:1.${n % 9} # build image`,
+      `    services:`,
+      `      db:`,
+      `        image: "postgres:1${n % 7}-alpine"`,
+      `      cache:`,
+      `        image: redis:\${{ matrix.redis }}`,
+      `    steps:`,
+      `      - uses: actions/checkout@v4`,
+      `      - name: Lint ${n}`,
+      `        uses: docker://hadolint/hadolint:v2.12.${n % 5}`,
+      `        with: { args: "hadolint Dockerfile" }`,
+      `      - run: make test JOB=${n}`,
+    );
+  }
+  return `${jobs.join('\n')}\n`;
+}
+
+function generateGitlab(lines: number): string {
+  const out: string[] = ['variables:', '  BASE_IMAGE: registry.example.com/base:2024.1', '  PG: "16"', 'stages: [build, test]'];
+  for (let n = 0; out.length < lines; n++) {
+    out.push(
+      `job-${n}:`,
+      `  stage: test`,
+      `  image: $BASE_IMAGE`,
+      `  services:`,
+      `    - name: postgres:\${PG}-alpine`,
+      `      alias: db`,
+      `    - redis:7.${n % 4}`,
+      `  variables:`,
+      `    JOB_IMAGE: node:${18 + (n % 4)}-bookworm`,
+      `  script:`,
+      `    - echo ${n}`,
+    );
+  }
+  return `${out.join('\n')}\n`;
+}
+
+function generateDevcontainer(features: number): string {
+  const out = ['{', '  // generated', '  "image": "mcr.microsoft.com/devcontainers/base:ubuntu",', '  "features": {'];
+  for (let n = 0; n < features; n++) out.push(`    "ghcr.io/acme/features/tool-${n}:${n % 3}": { "version": "${n}" }, /* ${n} */`);
+  out.push('  },', '  "customizations": { "vscode": { "extensions": ["ms-python.python"] } },', '}');
+  return `${out.join('\n')}\n`;
+}
+
+/**
+ * Chart templates in the shape `helm create` writes (one image per Deployment, read from `.Values`), with a literal
+ * sidecar in every fourth; `dense` puts three images in every 40 lines (a `with` block, a literal), a worst case.
+ */
+function generateTemplate(lines: number, dense = false): string {
+  const out: string[] = [];
+  for (let n = 0; out.length < lines; n++) {
+    out.push(
+      '---',
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata:',
+      `  name: {{ include "app.fullname" . }}-${n}`,
+      '  labels:',
+      '    {{- include "app.labels" . | nindent 4 }}',
+      'spec:',
+      '  {{- if not .Values.autoscaling.enabled }}',
+      '  replicas: {{ .Values.replicaCount }}',
+      '  {{- end }}',
+      '  template:',
+      '    spec:',
+      '      {{- with .Values.imagePullSecrets }}',
+      '      imagePullSecrets:',
+      '        {{- toYaml . | nindent 8 }}',
+      '      {{- end }}',
+      '      containers:',
+      '        - name: {{ .Chart.Name }}',
+      '          image: "{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}"',
+      '          imagePullPolicy: {{ .Values.image.pullPolicy }}',
+      '          ports:',
+      '            - name: http',
+      '              containerPort: {{ .Values.service.port }}',
+      '              protocol: TCP',
+    );
+    if (dense) {
+      out.push(`        {{- with .Values.sidecar${n % 5} }}`, '        - name: side', '          image: {{ .repository }}:{{ .tag }}', '        {{- end }}', '        - name: lit', `          image: busybox:1.${n % 37}`);
+    } else {
+      if (n % 4 === 0) out.push('        - name: exporter', `          image: quay.io/prometheus/nginx-exporter:v1.${n % 9}.0 # literal`);
+      out.push('          resources:', '            {{- toYaml .Values.resources | nindent 12 }}', '          livenessProbe:', '            httpGet:', '              path: /', '              port: http');
+    }
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/** A 20,000-line manifest in which every tenth document has Argo's under-indented multi-line string (lenient reading). */
+function generateBrokenManifest(lines: number): string {
+  return generateManifest(lines)
+    .split('---\n')
+    .map((doc, i) => (i % 10 === 0 ? doc.replace('args: ["--port", "8080", "--name",', 'args: ["\n            --port 8080\n          ", "--name",') : doc))
+    .join('---\n');
+}
+
+function benchNewKinds(): void {
+  const fixtures = walk([resolve(__dirname, '..', 'test', 'fixtures', 'real-world')]).files;
+  const kinds: FileKind[] = ['github-actions', 'gitlab-ci', 'devcontainer', 'helm-template'];
+  const big: Record<string, string> = {
+    'github-actions': generateWorkflow(20_000),
+    'gitlab-ci': generateGitlab(20_000),
+    devcontainer: generateDevcontainer(5_000),
+    'helm-template': generateTemplate(20_000),
+  };
+  for (const kind of kinds) {
+    // The fixtures are small: 50 passes over them make one timed run.
+    const inputs = fixtures.filter((f) => f.kind === kind).map((f) => f.text);
+    let refs = 0;
+    const small = timePair(
+      () => {
+        for (let i = 0; i < 50; i++) for (const t of inputs) floorFor(kind, t);
+      },
+      () => {
+        refs = 0;
+        for (let i = 0; i < 50; i++) for (const t of inputs) refs += extractRefs(t, kind).length;
+      },
+    );
+    row(`${kind} fixtures ×50: ${inputs.length} files, ${refs / 50} references`, `${small.measured.toFixed(1)} ms`);
+    row(`${kind} fixtures floor`, `${small.floor.toFixed(1)} ms`);
+    row(`${kind} fixtures ratio`, ratio(small.measured, small.floor), `target ≤ 1.5×  ${verdict(small.measured / small.floor <= 1.5)}`);
+    const text = big[kind];
+    let bigRefs = 0;
+    const large = timePair(
+      () => floorFor(kind, text),
+      () => {
+        bigRefs = extractRefs(text, kind).length;
+      },
+      5,
+      1,
+    );
+    const size = kind === 'devcontainer' ? `${text.split('\n').length}-line` : kind === 'helm-template' ? '20,000-line chart' : '20,000-line';
+    row(`${kind} ${size} file: ${bigRefs} references`, `${large.measured.toFixed(1)} ms`);
+    row(`${kind} ${size} floor`, `${large.floor.toFixed(1)} ms`);
+    row(`${kind} ${size} ratio`, ratio(large.measured, large.floor), `target ≤ 1.5×  ${verdict(large.measured / large.floor <= 1.5)}`);
+  }
+  // Not a target: three images in every 40 template lines (real charts have one in 100 or more).
+  const dense = generateTemplate(20_000, true);
+  let denseRefs = 0;
+  const d = timePair(
+    () => floorFor('helm-template', dense),
+    () => {
+      denseRefs = extractRefs(dense, 'helm-template').length;
+    },
+    5,
+    1,
+  );
+  row(`helm-template image-dense worst case: ${denseRefs} references`, `${d.measured.toFixed(1)} ms`);
+  row('helm-template image-dense floor', `${d.floor.toFixed(1)} ms`);
+  row('helm-template image-dense ratio', ratio(d.measured, d.floor), 'no target (worst case)');
+  const broken = generateBrokenManifest(20_000);
+  let lenientRefs = 0;
+  const b = timePair(
+    () => parseAllDocuments(broken),
+    () => {
+      lenientRefs = extractRefs(broken, 'kubernetes').filter((r) => r.lenient).length;
+    },
+    5,
+    1,
+  );
+  row(`20,000 lines, every 10th document read leniently: ${lenientRefs} lenient`, `${b.measured.toFixed(1)} ms`);
+  row('20,000 lines with broken documents: floor (yaml alone)', `${b.floor.toFixed(1)} ms`);
+  row('20,000 lines with broken documents: ratio', ratio(b.measured, b.floor), `target ≤ 1.5×  ${verdict(b.measured / b.floor <= 1.5)}`);
 }
 
 export function benchExtraction(): void {
@@ -92,4 +292,5 @@ export function benchExtraction(): void {
   row(`20,000-line manifest: ${bigRefs} references`, `${bigMeasured.toFixed(1)} ms`);
   row('20,000-line floor: yaml parseAllDocuments alone', `${bigFloor.toFixed(1)} ms`);
   row('20,000-line ratio', ratio(bigMeasured, bigFloor), `target ≤ 1.5×  ${verdict(bigMeasured / bigFloor <= 1.5)}`);
+  benchNewKinds();
 }

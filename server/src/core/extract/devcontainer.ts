@@ -9,7 +9,7 @@
 // digest after `@` and then rejects the `:tag` left in the path). The image is pinned like everywhere
 // (`tag@digest`). Values with `${localEnv:…}` variables are templated.
 
-import { parseTree, type Node as JsonNode, type ParseError } from 'jsonc-parser';
+import { visit } from 'jsonc-parser';
 import type { OffsetRange, RawRef } from '../types';
 import { isTemplated } from './templating';
 import type { YamlExtraction } from './yaml-util';
@@ -20,34 +20,56 @@ export function extractDevcontainer(text: string): RawRef[] {
 
 /**
  * References, and no problems: `jsonc-parser` recovers from syntax errors (what it reads is reported), and the
- * editor's JSON support already shows them.
+ * editor's JSON support already shows them. Read with the parser's visitor (no syntax tree is built): the root
+ * object's `image` string, and the property names of the root's `features` object.
  */
 export function extractDevcontainerWithErrors(text: string): YamlExtraction {
   const refs: RawRef[] = [];
-  let root: JsonNode | undefined;
+  let depth = 0;
+  let rootIsObject = false;
+  /** The last property name read at the root (depth 1), to know what a value belongs to. */
+  let rootProperty: string | undefined;
+  /** The depth of the `features` object while inside it, else 0. */
+  let featuresDepth = 0;
   try {
-    const errors: ParseError[] = [];
-    root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: true });
+    visit(
+      text,
+      {
+        onObjectBegin: () => {
+          if (depth === 0) rootIsObject = true;
+          else if (depth === 1 && rootIsObject && rootProperty === 'features') featuresDepth = 2;
+          depth++;
+        },
+        onObjectEnd: () => {
+          depth--;
+          if (depth < 2) featuresDepth = 0;
+        },
+        onArrayBegin: () => {
+          depth++;
+        },
+        onArrayEnd: () => {
+          depth--;
+        },
+        onObjectProperty: (property, offset, length) => {
+          if (depth === 1 && rootIsObject) rootProperty = property;
+          else if (featuresDepth === 2 && depth === 2 && isOciFeature(property)) {
+            const ref = stringRef(text, property, offset, length, 'features (dev container Feature)', true);
+            if (ref) refs.push(ref);
+          }
+        },
+        onLiteralValue: (value, offset, length) => {
+          if (depth === 1 && rootIsObject && rootProperty === 'image' && typeof value === 'string') {
+            const ref = stringRef(text, value, offset, length, 'image', false);
+            if (ref) refs.push(ref);
+          }
+        },
+      },
+      { allowTrailingComma: true, disallowComments: false, allowEmptyContent: true },
+    );
   } catch {
-    return { refs, errors: [] };
+    // never throws in practice; a failure loses only what was not read yet
   }
-  if (root?.type !== 'object') return { refs, errors: [] };
-  for (const property of root.children ?? []) {
-    const [key, value] = property.children ?? [];
-    if (key?.type !== 'string' || !value) continue;
-    if (key.value === 'image' && value.type === 'string') {
-      const ref = stringRef(text, value, 'image', false);
-      if (ref) refs.push(ref);
-    } else if (key.value === 'features' && value.type === 'object') {
-      for (const feature of value.children ?? []) {
-        const id = feature.children?.[0];
-        if (id?.type !== 'string' || typeof id.value !== 'string' || !isOciFeature(id.value)) continue;
-        const ref = stringRef(text, id, 'features (dev container Feature)', true);
-        if (ref) refs.push(ref);
-      }
-    }
-  }
-  return { refs: refs.sort((a, b) => a.range.start - b.range.start), errors: [] };
+  return { refs, errors: [] };
 }
 
 /**
@@ -62,16 +84,15 @@ export function isOciFeature(id: string): boolean {
   return host.includes('.') || host.includes(':') || host === 'localhost';
 }
 
-function stringRef(text: string, node: JsonNode, context: string, feature: boolean): RawRef | null {
-  const value = node.value;
-  if (typeof value !== 'string' || value.trim() === '') return null;
+function stringRef(text: string, value: string, offset: number, length: number, context: string, feature: boolean): RawRef | null {
+  if (value.trim() === '') return null;
   // Inside the quotes; an unterminated string (a syntax error) has no closing quote to leave out.
-  const start = node.offset + 1;
-  const end = Math.max(start, text[node.offset + node.length - 1] === '"' && node.length >= 2 ? node.offset + node.length - 1 : node.offset + node.length);
+  const start = offset + 1;
+  const end = Math.max(start, length >= 2 && text.charCodeAt(offset + length - 1) === 34 /* " */ ? offset + length - 1 : offset + length);
   const range: OffsetRange = { start, end };
   const written = text.slice(start, end);
   const templated = isTemplated(value);
   const ref: RawRef = { kind: 'devcontainer', range, text: written, reference: value, templated, context };
-  if (!templated && written === value) ref.pin = feature ? { type: 'inline', range: { ...range }, dropTag: true } : { type: 'inline', range: { ...range } };
+  if (!templated && written === value) ref.pin = feature ? { type: 'inline', range: { start, end }, dropTag: true } : { type: 'inline', range: { start, end } };
   return ref;
 }

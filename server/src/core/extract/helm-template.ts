@@ -12,20 +12,21 @@
 import type { OffsetRange, RawRef, ValuesMention } from '../types';
 import { isTemplated } from './templating';
 
-const IMAGE_KEY = /^([ \t]*)((?:-[ \t]+)*)(["']?)image\3[ \t]*:(?=[ \t]|$)/;
-const KEY_LINE = /^([ \t]*)((?:-[ \t]+)*)["']?([A-Za-z0-9_.\/-]+)["']?[ \t]*:(?=[ \t]|$)/;
-const ACTION = /\{\{(-?)([\s\S]*?)(-?)\}\}/g;
-const BLOCK_START = /^(if|with|range|define|block)\b/;
+/** Sticky and multi-line: tried at a line start in the whole text (no slice per line). */
+const IMAGE_KEY = /([ \t]*)((?:-[ \t]+)*)(["']?)image\3[ \t]*:(?=[ \t]|$)/my;
+const COMMENT_START = /\s*\/\*/y;
+const KEYWORD = /\s*(if|with|range|define|block|end)\b/y;
 const VALUES_MENTION = /(?:\$[A-Za-z0-9_]*)?\.Values((?:\.[A-Za-z_][A-Za-z0-9_]*)+)/g;
 const RELATIVE_MENTION = /(?<![\w.$)\]])\.([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)/g;
 const BUILTIN_OBJECTS = new Set(['Values', 'Chart', 'Release', 'Capabilities', 'Template', 'Files', 'Subcharts']);
 const MAX_LINES = 200_000;
 
+/** A template action `{{ … }}`: offsets only (the body is sliced when it is needed: few are). */
 interface Action {
   start: number;
   end: number;
-  body: string;
   bodyStart: number;
+  bodyEnd: number;
 }
 
 /** What `.` is inside a block: a `.Values` path (`with .Values.image`), unknown (`range`, `define`), or inherited. */
@@ -44,49 +45,60 @@ class TemplateScan {
   private readonly comments: OffsetRange[] = [];
 
   constructor(private readonly text: string) {
-    ACTION.lastIndex = 0;
-    for (let m = ACTION.exec(text); m; m = ACTION.exec(text)) {
-      const body = m[2];
-      const bodyStart = m.index + 2 + m[1].length;
-      if (/^\s*\/\*/.test(body)) this.comments.push({ start: m.index, end: m.index + m[0].length });
-      else this.actions.push({ start: m.index, end: m.index + m[0].length, body, bodyStart });
+    // Actions by offsets, without a regular expression over the whole text (templates are mostly actions).
+    for (let open = text.indexOf('{{'); open !== -1; ) {
+      const close = text.indexOf('}}', open + 2);
+      if (close === -1) break;
+      const bodyStart = open + (text.charCodeAt(open + 2) === 45 /* - */ ? 3 : 2);
+      const bodyEnd = Math.max(bodyStart, text.charCodeAt(close - 1) === 45 && close - 1 > bodyStart ? close - 1 : close);
+      const action = { start: open, end: close + 2, bodyStart, bodyEnd };
+      COMMENT_START.lastIndex = bodyStart;
+      if (COMMENT_START.test(text)) this.comments.push(action);
+      else this.actions.push(action);
+      open = text.indexOf('{{', close + 2);
     }
   }
 
   run(): RawRef[] {
     const refs: RawRef[] = [];
     const stack: Dot[] = [];
+    const text = this.text;
     let next = 0; // the next action to apply to the block stack
-    let lines = 0;
-    for (let lineStart = 0; lineStart <= this.text.length && lines < MAX_LINES; lines++) {
-      const nl = this.text.indexOf('\n', lineStart);
-      let lineEnd = nl === -1 ? this.text.length : nl;
-      if (lineEnd > lineStart && this.text.charCodeAt(lineEnd - 1) === 13) lineEnd--;
+    // Only lines that mention `image` can hold the key: jump from one mention to the next.
+    for (let hit = text.indexOf('image'), n = 0; hit !== -1 && n < MAX_LINES; n++) {
+      const lineStart = text.lastIndexOf('\n', hit - 1) + 1;
+      const nl = text.indexOf('\n', hit);
+      let lineEnd = nl === -1 ? text.length : nl;
+      if (lineEnd > lineStart && text.charCodeAt(lineEnd - 1) === 13) lineEnd--;
       // Blocks opened or closed before this line decide what `.` means on it.
       while (next < this.actions.length && this.actions[next].start < lineStart) this.applyBlock(this.actions[next++], stack);
-      const line = this.text.slice(lineStart, lineEnd);
-      const m = IMAGE_KEY.exec(line);
-      if (m && !this.inComment(lineStart + m[1].length)) {
+      IMAGE_KEY.lastIndex = lineStart;
+      const m = IMAGE_KEY.exec(text);
+      if (m && m.index + m[0].length <= lineEnd && !this.inComment(lineStart + m[1].length)) {
         const ref = this.reference(lineStart + m[0].length, lineEnd, currentDot(stack), lineStart);
         if (ref) refs.push(ref);
       }
       if (nl === -1) break;
-      lineStart = nl + 1;
+      hit = text.indexOf('image', nl + 1);
     }
     return refs;
   }
 
   private inComment(offset: number): boolean {
-    return this.comments.some((c) => c.start <= offset && offset < c.end);
+    // Comments are in text order and do not overlap: the last one starting at or before `offset` decides.
+    const i = lastStartingAtOrBefore(this.comments, offset);
+    return i >= 0 && offset < this.comments[i].end;
   }
 
   private applyBlock(action: Action, stack: Dot[]): void {
-    const body = action.body.trim();
-    const keyword = BLOCK_START.exec(body)?.[1];
+    KEYWORD.lastIndex = action.bodyStart;
+    const m = KEYWORD.exec(this.text);
+    if (!m || m.index + m[0].length > action.bodyEnd) return;
+    const keyword = m[1];
     if (keyword === 'with') {
-      const arg = body.slice(4).trim();
-      const m = /^(?:\$[A-Za-z0-9_]*)?\.Values((?:\.[A-Za-z_][A-Za-z0-9_]*)+)$/.exec(arg);
-      if (m) stack.push({ path: m[1].slice(1) });
+      const arg = this.text.slice(m.index + m[0].length, action.bodyEnd).trim();
+      const values = /^(?:\$[A-Za-z0-9_]*)?\.Values((?:\.[A-Za-z_][A-Za-z0-9_]*)+)$/.exec(arg);
+      if (values) stack.push({ path: values[1].slice(1) });
       else {
         const dot = currentDot(stack);
         const rel = /^\.([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)$/.exec(arg);
@@ -94,7 +106,7 @@ class TemplateScan {
       }
     } else if (keyword === 'range' || keyword === 'define' || keyword === 'block') stack.push('unknown');
     else if (keyword === 'if') stack.push(currentDot(stack));
-    else if (/^end\b/.test(body)) stack.pop();
+    else if (keyword === 'end') stack.pop();
   }
 
   /** The reference written after `image:` from `from` to the end of the line. */
@@ -134,9 +146,12 @@ class TemplateScan {
   /** The `.Values` paths read by the actions in [start, end), in order. */
   private mentions(start: number, end: number, dot: Dot): ValuesMention[] {
     const out: ValuesMention[] = [];
-    for (const action of this.actions) {
-      if (action.end <= start || action.start >= end) continue;
-      const body = action.body;
+    // Actions are in text order: start at the last one beginning before `start` (it may reach into the value).
+    for (let i = Math.max(0, lastStartingAtOrBefore(this.actions, start)); i < this.actions.length; i++) {
+      const action = this.actions[i];
+      if (action.start >= end) break;
+      if (action.end <= start) continue;
+      const body = this.text.slice(action.bodyStart, action.bodyEnd);
       VALUES_MENTION.lastIndex = 0;
       for (let m = VALUES_MENTION.exec(body); m; m = VALUES_MENTION.exec(body)) {
         out.push({ path: m[1].slice(1), range: { start: action.bodyStart + m.index, end: action.bodyStart + m.index + m[0].length } });
@@ -150,6 +165,21 @@ class TemplateScan {
     }
     return out.sort((a, b) => a.range.start - b.range.start);
   }
+}
+
+/** Index of the last item whose `start` is at or before `offset` in a list sorted by `start`, or -1. */
+function lastStartingAtOrBefore(items: readonly { start: number }[], offset: number): number {
+  let lo = 0;
+  let hi = items.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (items[mid].start <= offset) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found;
 }
 
 function currentDot(stack: Dot[]): Dot {
@@ -200,28 +230,62 @@ function plainEnd(text: string, from: number, lineEnd: number): number {
   return end;
 }
 
-/** `spec.containers[].` — the keys of the lines above with smaller indents (a few levels), for contexts. */
+/**
+ * `containers[].` — the key of the nearest line above with a smaller indent, for contexts (the hover shows the line;
+ * one level says which list the image is in). Scans characters, not regular expressions: it runs once per reference.
+ */
 function parentPath(text: string, lineStart: number): string {
-  const own = /^[ \t]*(?:-[ \t]+)*/.exec(text.slice(lineStart, lineStart + 200))![0];
-  let indent = own.length;
-  let item = own.includes('-');
+  const first = lineIndent(text, lineStart);
+  let indent = first >> 1;
+  let item = (first & 1) === 1;
   const keys: string[] = [];
   let pos = lineStart;
-  for (let steps = 0; pos > 0 && steps < 400 && keys.length < 3 && indent > 0; steps++) {
-    const prevEnd = pos - 1;
-    const prevStart = text.lastIndexOf('\n', prevEnd - 1) + 1;
+  for (let steps = 0; pos > 0 && steps < 40 && keys.length < 1 && indent > 0; steps++) {
+    const prevStart = text.lastIndexOf('\n', pos - 2) + 1;
+    const lineEnd = pos - 1;
     pos = prevStart;
-    const line = text.slice(prevStart, prevEnd).replace(/\r$/, '');
-    const m = KEY_LINE.exec(line);
-    if (!m) continue;
-    const keyIndent = m[1].length + m[2].length;
-    if (keyIndent >= indent) {
-      if (keyIndent === indent && m[2] !== '') item = true; // a sibling key that opened this sequence item
+    const own = lineIndent(text, prevStart);
+    const ownIndent = own >> 1;
+    const ownItem = (own & 1) === 1;
+    if (ownIndent > indent) continue;
+    const key = keyAt(text, prevStart + ownIndent, lineEnd);
+    if (key === null) continue;
+    if (ownIndent === indent) {
+      if (ownItem) item = true; // a sibling key that opened this sequence item
       continue;
     }
-    keys.unshift(`${m[3]}${item ? '[]' : ''}`);
-    item = m[2] !== '';
-    indent = keyIndent;
+    keys.unshift(`${key}${item ? '[]' : ''}`);
+    item = ownItem;
+    indent = ownIndent;
   }
   return keys.length ? `${keys.join('.')}.` : '';
+}
+
+/** The column where a line's content starts (after blanks and `- ` sequence dashes) × 2, + 1 when it had a dash. */
+function lineIndent(text: string, at: number): number {
+  let indent = 0;
+  let item = 0;
+  for (let i = at; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 32 || c === 9) indent++;
+    else if (c === 45 /* - */ && (text.charCodeAt(i + 1) === 32 || text.charCodeAt(i + 1) === 9)) {
+      item = 1;
+      indent++;
+    } else break;
+  }
+  return indent * 2 + item;
+}
+
+/** A plain `key:` (followed by a blank or the line end) starting at `at`, or null. */
+function keyAt(text: string, at: number, lineEnd: number): string | null {
+  for (let i = at; i < lineEnd && i - at < 100; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 58 /* : */) {
+      const next = i + 1 < lineEnd ? text.charCodeAt(i + 1) : 32;
+      return i > at && (next === 32 || next === 9 || next === 13) ? text.slice(at, i).replace(/^["']|["']$/g, '') : null;
+    }
+    // Keys are names; a line starting with a template action, a comment or a quote-less value is no key line.
+    if (!(c === 45 || c === 46 || c === 47 || c === 95 || c === 34 || c === 39 || (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122))) return null;
+  }
+  return null;
 }

@@ -175,15 +175,33 @@ function extractFrom(text: string, kind: FileKind, extractDocument: (doc: YamlDo
       for (const e of inPiece.length ? inPiece : doc.errors.slice(0, 1)) errors.push(problemOf(e.message, [Math.min(e.pos[0], pieceEnd), Math.min(e.pos[1], pieceEnd)], text.length));
     }
     if (marker === -1) return;
-    const rest = depth < MAX_REPARSES ? extractFrom(text.slice(marker, end), kind, extractDocument, depth + 1) : { refs: readLenientlyWithKeys(text.slice(marker, end), 0, end - marker, kind).refs, errors: [] };
-    for (const r of rest.refs) refs.push(shiftRaw(r, marker));
-    for (const e of rest.errors) errors.push({ ...e, range: { start: e.range.start + marker, end: e.range.end + marker } });
+    // Each document after the marker is parsed on its own (once: linear, however many documents a broken quote
+    // swallowed). With directives (`%YAML`) the rest is parsed as one stream, a bounded number of times.
+    const rest = text.slice(marker, end);
+    const cuts = /^%/m.test(rest) ? [0] : documentMarkers(rest);
+    cuts.forEach((from, i) => {
+      const to = cuts[i + 1] ?? rest.length;
+      const at = marker + from;
+      const part =
+        depth < MAX_REPARSES
+          ? extractFrom(rest.slice(from, to), kind, extractDocument, depth + 1)
+          : { refs: readLenientlyWithKeys(rest.slice(from, to), 0, to - from, kind).refs, errors: [] };
+      for (const r of part.refs) refs.push(shiftRaw(r, at));
+      for (const e of part.errors) errors.push({ ...e, range: { start: e.range.start + at, end: e.range.end + at } });
+    });
   });
   return { refs, errors };
 }
 
 /** How many times the text after a swallowed document marker is parsed again (each time past one more marker). */
 const MAX_REPARSES = 64;
+
+/** 0 and the offset of every document marker line after the first line of `text`. */
+function documentMarkers(text: string): number[] {
+  const out = [0];
+  for (let at = nextDocumentMarker(text, 0, text.length); at !== -1; at = nextDocumentMarker(text, at, text.length)) out.push(at);
+  return out;
+}
 
 /** Offset of the first document marker line (`---`/`...` + blank or line end) after the line holding `from`, or -1. */
 function nextDocumentMarker(text: string, from: number, end: number): number {
