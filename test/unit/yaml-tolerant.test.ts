@@ -52,6 +52,12 @@ spec:
     assert.deepEqual(read('jobs:\n  a:\n    container: a:1\n    container: b:1\n', 'github-actions').refs, [['a:1', false], ['b:1', false]]);
   });
 
+  test('a suppression comment on the repeated key silences duplicate-key there, like any rule', () => {
+    const text = 'services:\n  web:\n    image: a@sha256:' + 'a'.repeat(64) + '\n    image: b@sha256:' + 'b'.repeat(64) + ' # image-trust: ignore duplicate-key\n';
+    assert.deepEqual(read(text, 'compose').codes, []);
+    assert.deepEqual(read(text.replace(' # image-trust: ignore duplicate-key', ''), 'compose').codes, ['duplicate-key']);
+  });
+
   test('a duplicate key that is the only problem never makes a document unreadable', () => {
     const { codes } = read('apiVersion: v1\nkind: Pod\nkind: Pod\nspec:\n  containers: [{ name: a, image: "nginx@sha256:' + 'a'.repeat(64) + '" }]\n');
     assert.deepEqual(codes, ['duplicate-key']);

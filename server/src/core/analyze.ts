@@ -22,8 +22,8 @@ export interface Analysis {
   kind: FileKind;
   refs: ImageRef[];
   lines: LineIndex;
-  /** YAML documents that could not be read: references in them are not checked (never silently). */
-  problems: Extraction['errors'];
+  /** YAML documents that could not be read (references in them are not checked, never silently), duplicate keys. */
+  problems: (Extraction['errors'][number] & { ignored?: string[] })[];
 }
 
 /** Extract and classify every image reference in `text`, with line-level suppressions attached. */
@@ -36,5 +36,10 @@ export function analyzeText(text: string, kind: FileKind, extract: (text: string
     const ignored = suppressedRules(kind, lines, raw.range.end);
     return ignored ? { ...ref, ignored } : ref;
   });
-  return { kind, refs, lines, problems: extraction.errors };
+  // A problem is silenced like a reference: by a suppression comment on its line (`# image-trust: ignore duplicate-key`).
+  const problems = extraction.errors.map((p) => {
+    const ignored = suppressedRules(kind, lines, p.range.end);
+    return ignored ? { ...p, ignored } : p;
+  });
+  return { kind, refs, lines, problems };
 }

@@ -72,16 +72,21 @@ export function assessReference(ref: ImageRef, facts: ReferenceFacts, settings: 
 
 export interface AssessableFile {
   refs: readonly ImageRef[];
-  /** Parts of the file that could not be read (unreadable YAML documents). */
-  problems?: readonly { message: string; range: OffsetRange; code?: string }[];
+  /**
+   * Parts of the file that could not be read (unreadable YAML documents) or are ambiguous (duplicate keys), with the
+   * rules a suppression comment on their line names (`ignored`).
+   */
+  problems?: readonly { message: string; range: OffsetRange; code?: string; ignored?: string[] }[];
   /** Findings about the file as a whole (too large, analysis failed). */
   fileFindings?: readonly Finding[];
 }
 
 /** Every finding of one file, in document order. */
 export function assessFile(file: AssessableFile, factsOf: (ref: ImageRef) => ReferenceFacts, settings: AssessmentSettings = {}): Finding[] {
-  const fileLevel = [...(file.fileFindings ?? []), ...problemFindings([...(file.problems ?? [])])]
-    .map((f) => applySettings(f, undefined, settings))
-    .filter((f): f is Finding => f !== null);
+  const problems = file.problems ?? [];
+  const fileLevel = [
+    ...(file.fileFindings ?? []).map((f) => applySettings(f, undefined, settings)),
+    ...problemFindings([...problems]).map((f, i) => applySettings(f, problems[i].ignored, settings)),
+  ].filter((f): f is Finding => f !== null);
   return [...file.refs.flatMap((r) => assessReference(r, factsOf(r), settings)), ...fileLevel].sort(byPosition);
 }
