@@ -35,6 +35,20 @@ const COMPONENT_INPUT = /\$\[\[/;
 const MAX_EXPANSION_DEPTH = 8;
 const MAX_EXPANDED_LENGTH = 4096;
 
+/** One place a reference is reported at, with every use of it (a variable's default can serve many jobs). */
+interface Site {
+  ref: RawRef;
+  uses: Set<string>;
+}
+
+/** The uses of a site, for its context: the first few, and how many more. */
+function usesText(uses: string[]): string {
+  const shown = uses.slice(0, MAX_USES_SHOWN).join(', ');
+  return uses.length > MAX_USES_SHOWN ? `${shown} and ${uses.length - MAX_USES_SHOWN} more` : shown;
+}
+
+const MAX_USES_SHOWN = 8;
+
 /** A variable's default as written: its value and where that value's scalar stands. */
 interface Variable {
   value: string;
@@ -51,7 +65,7 @@ export function extractGitlabCiWithErrors(text: string): YamlExtraction {
   return extractFromDocuments(text, 'gitlab-ci', (doc) => {
     const root = doc.deref(doc.doc.contents);
     if (!isMap(root)) return;
-    const sites = new Map<string, { ref: RawRef; uses: string[] }>();
+    const sites = new Map<string, Site>();
     const global = readVariables(doc, root, new Map());
     extractImages(doc, root, global, 'global', sites);
     const defaults = mapGetMap(doc, root, 'default');
@@ -60,7 +74,10 @@ export function extractGitlabCiWithErrors(text: string): YamlExtraction {
       if (RESERVED.has(name) || !isMap(job)) continue;
       extractImages(doc, job, readVariables(doc, job, global), `job ${name}`, sites);
     }
-    for (const { ref, uses } of sites.values()) doc.report({ ...ref, context: ref.context ? `${ref.context}, used by ${uses.join(', ')}` : uses.join(', ') });
+    for (const { ref, uses } of sites.values()) {
+      const list = usesText([...uses]);
+      doc.report({ ...ref, context: ref.context ? `${ref.context}, used by ${list}` : list });
+    }
   });
 }
 
@@ -77,7 +94,7 @@ function readVariables(doc: YamlDoc, owner: YAMLMap, inherited: Scope): Scope {
   return scope;
 }
 
-function extractImages(doc: YamlDoc, owner: YAMLMap, scope: Scope, label: string, sites: Map<string, { ref: RawRef; uses: string[] }>): void {
+function extractImages(doc: YamlDoc, owner: YAMLMap, scope: Scope, label: string, sites: Map<string, Site>): void {
   const image = mapGet(doc, owner, 'image');
   if (isScalar(image)) report(doc, image, scope, `${label} › image`, sites);
   else if (isMap(image)) report(doc, mapGet(doc, image, 'name'), scope, `${label} › image.name`, sites);
@@ -122,7 +139,7 @@ function expand(value: string, scope: Scope, depth = 0): Expansion {
   return { value: out, unresolved: unresolved || COMPONENT_INPUT.test(out) };
 }
 
-function report(doc: YamlDoc, node: Node | undefined, scope: Scope, use: string, sites: Map<string, { ref: RawRef; uses: string[] }>): void {
+function report(doc: YamlDoc, node: Node | undefined, scope: Scope, use: string, sites: Map<string, Site>): void {
   if (!isScalar(node) || typeof node.value !== 'string') return;
   const written = scalarString(node) ?? '';
   if (written.trim() === '') return;
@@ -156,7 +173,7 @@ function report(doc: YamlDoc, node: Node | undefined, scope: Scope, use: string,
   const key = `${range.start}:${range.end}`;
   const existing = sites.get(key);
   if (existing) {
-    if (!existing.uses.includes(use + via)) existing.uses.push(use + via);
+    existing.uses.add(use + via);
     return;
   }
   const ref: RawRef = {
@@ -168,5 +185,5 @@ function report(doc: YamlDoc, node: Node | undefined, scope: Scope, use: string,
     ...(context ? { context } : {}),
   };
   if (!templated && pinnable) ref.pin = { type: 'inline', range: { ...range } };
-  sites.set(key, { ref, uses: [use + via] });
+  sites.set(key, { ref, uses: new Set([use + via]) });
 }

@@ -14,20 +14,10 @@ import { isTemplated } from './templating';
 
 /** Sticky and multi-line: tried at a line start in the whole text (no slice per line). */
 const IMAGE_KEY = /([ \t]*)((?:-[ \t]+)*)(["']?)image\3[ \t]*:(?=[ \t]|$)/my;
-const COMMENT_START = /\s*\/\*/y;
-const KEYWORD = /\s*(if|with|range|define|block|end)\b/y;
 const VALUES_MENTION = /(?:\$[A-Za-z0-9_]*)?\.Values((?:\.[A-Za-z_][A-Za-z0-9_]*)+)/g;
 const RELATIVE_MENTION = /(?<![\w.$)\]])\.([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)/g;
 const BUILTIN_OBJECTS = new Set(['Values', 'Chart', 'Release', 'Capabilities', 'Template', 'Files', 'Subcharts']);
 const MAX_LINES = 200_000;
-
-/** A template action `{{ … }}`: offsets only (the body is sliced when it is needed: few are). */
-interface Action {
-  start: number;
-  end: number;
-  bodyStart: number;
-  bodyEnd: number;
-}
 
 /** What `.` is inside a block: a `.Values` path (`with .Values.image`), unknown (`range`, `define`), or inherited. */
 type Dot = { path: string } | 'unknown' | 'root';
@@ -41,7 +31,11 @@ export function extractHelmTemplate(text: string): RawRef[] {
 }
 
 class TemplateScan {
-  private readonly actions: Action[] = [];
+  /** Template actions (comments apart), in text order, as parallel arrays of offsets (no object per action). */
+  private readonly starts: number[] = [];
+  private readonly ends: number[] = [];
+  private readonly bodyStarts: number[] = [];
+  private readonly bodyEnds: number[] = [];
   private readonly comments: OffsetRange[] = [];
 
   constructor(private readonly text: string) {
@@ -51,10 +45,15 @@ class TemplateScan {
       if (close === -1) break;
       const bodyStart = open + (text.charCodeAt(open + 2) === 45 /* - */ ? 3 : 2);
       const bodyEnd = Math.max(bodyStart, text.charCodeAt(close - 1) === 45 && close - 1 > bodyStart ? close - 1 : close);
-      const action = { start: open, end: close + 2, bodyStart, bodyEnd };
-      COMMENT_START.lastIndex = bodyStart;
-      if (COMMENT_START.test(text)) this.comments.push(action);
-      else this.actions.push(action);
+      let first = bodyStart;
+      while (first < bodyEnd && isBlank(text.charCodeAt(first))) first++;
+      if (text.charCodeAt(first) === 47 /* / */ && text.charCodeAt(first + 1) === 42 /* * */) this.comments.push({ start: open, end: close + 2 });
+      else {
+        this.starts.push(open);
+        this.ends.push(close + 2);
+        this.bodyStarts.push(first);
+        this.bodyEnds.push(bodyEnd);
+      }
       open = text.indexOf('{{', close + 2);
     }
   }
@@ -63,6 +62,7 @@ class TemplateScan {
     const refs: RawRef[] = [];
     const stack: Dot[] = [];
     const text = this.text;
+    const count = this.starts.length;
     let next = 0; // the next action to apply to the block stack
     // Only lines that mention `image` can hold the key: jump from one mention to the next.
     for (let hit = text.indexOf('image'), n = 0; hit !== -1 && n < MAX_LINES; n++) {
@@ -71,7 +71,7 @@ class TemplateScan {
       let lineEnd = nl === -1 ? text.length : nl;
       if (lineEnd > lineStart && text.charCodeAt(lineEnd - 1) === 13) lineEnd--;
       // Blocks opened or closed before this line decide what `.` means on it.
-      while (next < this.actions.length && this.actions[next].start < lineStart) this.applyBlock(this.actions[next++], stack);
+      while (next < count && this.starts[next] < lineStart) this.applyBlock(next++, stack);
       IMAGE_KEY.lastIndex = lineStart;
       const m = IMAGE_KEY.exec(text);
       if (m && m.index + m[0].length <= lineEnd && !this.inComment(lineStart + m[1].length)) {
@@ -86,17 +86,19 @@ class TemplateScan {
 
   private inComment(offset: number): boolean {
     // Comments are in text order and do not overlap: the last one starting at or before `offset` decides.
-    const i = lastStartingAtOrBefore(this.comments, offset);
+    const i = lastAtOrBefore(this.comments.length, (k) => this.comments[k].start, offset);
     return i >= 0 && offset < this.comments[i].end;
   }
 
-  private applyBlock(action: Action, stack: Dot[]): void {
-    KEYWORD.lastIndex = action.bodyStart;
-    const m = KEYWORD.exec(this.text);
-    if (!m || m.index + m[0].length > action.bodyEnd) return;
-    const keyword = m[1];
+  /** Opens or closes a block for action `a` (`with`, `range`, `define`, `block`, `if` … `end`). */
+  private applyBlock(a: number, stack: Dot[]): void {
+    const text = this.text;
+    const at = this.bodyStarts[a];
+    const end = this.bodyEnds[a];
+    const keyword = keywordAt(text, at, end);
+    if (keyword === null) return;
     if (keyword === 'with') {
-      const arg = this.text.slice(m.index + m[0].length, action.bodyEnd).trim();
+      const arg = text.slice(at + 4, end).trim();
       const values = /^(?:\$[A-Za-z0-9_]*)?\.Values((?:\.[A-Za-z_][A-Za-z0-9_]*)+)$/.exec(arg);
       if (values) stack.push({ path: values[1].slice(1) });
       else {
@@ -106,7 +108,7 @@ class TemplateScan {
       }
     } else if (keyword === 'range' || keyword === 'define' || keyword === 'block') stack.push('unknown');
     else if (keyword === 'if') stack.push(currentDot(stack));
-    else if (keyword === 'end') stack.pop();
+    else stack.pop(); // end
   }
 
   /** The reference written after `image:` from `from` to the end of the line. */
@@ -147,39 +149,56 @@ class TemplateScan {
   private mentions(start: number, end: number, dot: Dot): ValuesMention[] {
     const out: ValuesMention[] = [];
     // Actions are in text order: start at the last one beginning before `start` (it may reach into the value).
-    for (let i = Math.max(0, lastStartingAtOrBefore(this.actions, start)); i < this.actions.length; i++) {
-      const action = this.actions[i];
-      if (action.start >= end) break;
-      if (action.end <= start) continue;
-      const body = this.text.slice(action.bodyStart, action.bodyEnd);
+    for (let i = Math.max(0, lastAtOrBefore(this.starts.length, (k) => this.starts[k], start)); i < this.starts.length; i++) {
+      if (this.starts[i] >= end) break;
+      if (this.ends[i] <= start) continue;
+      const bodyStart = this.bodyStarts[i];
+      const body = this.text.slice(bodyStart, this.bodyEnds[i]);
       VALUES_MENTION.lastIndex = 0;
       for (let m = VALUES_MENTION.exec(body); m; m = VALUES_MENTION.exec(body)) {
-        out.push({ path: m[1].slice(1), range: { start: action.bodyStart + m.index, end: action.bodyStart + m.index + m[0].length } });
+        out.push({ path: m[1].slice(1), range: { start: bodyStart + m.index, end: bodyStart + m.index + m[0].length } });
       }
       if (typeof dot !== 'object') continue;
       RELATIVE_MENTION.lastIndex = 0;
       for (let m = RELATIVE_MENTION.exec(body); m; m = RELATIVE_MENTION.exec(body)) {
         if (BUILTIN_OBJECTS.has(m[1].split('.')[0])) continue;
-        out.push({ path: `${dot.path}.${m[1]}`, range: { start: action.bodyStart + m.index, end: action.bodyStart + m.index + m[0].length } });
+        out.push({ path: `${dot.path}.${m[1]}`, range: { start: bodyStart + m.index, end: bodyStart + m.index + m[0].length } });
       }
     }
     return out.sort((a, b) => a.range.start - b.range.start);
   }
 }
 
-/** Index of the last item whose `start` is at or before `offset` in a list sorted by `start`, or -1. */
-function lastStartingAtOrBefore(items: readonly { start: number }[], offset: number): number {
+/** Index of the last of `n` sorted positions (`at(k)`) at or before `offset`, or -1. */
+function lastAtOrBefore(n: number, at: (k: number) => number, offset: number): number {
   let lo = 0;
-  let hi = items.length - 1;
+  let hi = n - 1;
   let found = -1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
-    if (items[mid].start <= offset) {
+    if (at(mid) <= offset) {
       found = mid;
       lo = mid + 1;
     } else hi = mid - 1;
   }
   return found;
+}
+
+const KEYWORDS = ['if', 'with', 'range', 'define', 'block', 'end'] as const;
+
+/** The block keyword an action body starts with (`with`, `end`, …) followed by a blank or the body's end, or null. */
+function keywordAt(text: string, at: number, end: number): (typeof KEYWORDS)[number] | null {
+  const c = text.charCodeAt(at);
+  // i, w, r, d, b, e: anything else opens or closes no block.
+  if (c !== 105 && c !== 119 && c !== 114 && c !== 100 && c !== 98 && c !== 101) return null;
+  for (const k of KEYWORDS) {
+    if (text.startsWith(k, at) && (at + k.length === end || isBlank(text.charCodeAt(at + k.length)))) return k;
+  }
+  return null;
+}
+
+function isBlank(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13;
 }
 
 function currentDot(stack: Dot[]): Dot {
