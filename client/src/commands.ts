@@ -71,6 +71,11 @@ export function registerCommands(context: vscode.ExtensionContext, ctx: CommandC
     report(await server('imageTrust.server.pinFile', { uri: editor.document.uri.toString() }));
   });
   register('imageTrust.pinAllInWorkspace', async () => report(await server('imageTrust.server.pinWorkspace')));
+  // Trust-gated: only moved pins whose new digest verifies, by the same signer, old enough (the server says why not).
+  register('imageTrust.updateAllPins', async () => {
+    const res = (await server('imageTrust.server.updateWorkspace')) as { updated: number; upToDate: number; refused: unknown[]; failed: unknown[]; cancelled: boolean } | undefined;
+    if (res && !res.cancelled && !res.refused.length && !res.failed.length) void vscode.window.setStatusBarMessage(`Image Trust: updated ${res.updated} pin(s), ${res.upToDate} up to date`, 5000);
+  });
   register('imageTrust.verifyAtCursor', async () => {
     const editor = vscode.window.activeTextEditor;
     if (!editor) return;

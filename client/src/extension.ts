@@ -60,7 +60,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<ImageT
     ],
     synchronize: {
       configurationSection: SECTION,
-      fileEvents: vscode.workspace.createFileSystemWatcher('**/.image-trust.yaml'),
+      // The policy, and the trust lock (pinned digests in it are verified from it).
+      fileEvents: [vscode.workspace.createFileSystemWatcher('**/.image-trust.yaml'), vscode.workspace.createFileSystemWatcher('**/.image-trust.lock')],
     },
     initializationOptions: {
       settings: readSettings(),

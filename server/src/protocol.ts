@@ -19,6 +19,8 @@ export interface ImageTrustSettings {
   policyPath: string;
   /** Git ref to compare with (e.g. "origin/main"): references the branch adds or changes are marked. Empty: off. */
   compareWithBranch: string;
+  /** "Update pin" (quick fix, Update All Pins) refuses candidates younger than this (`7d`, `12h`); empty: no minimum. */
+  updateMinAge: string;
 }
 
 export const DEFAULT_SETTINGS: ImageTrustSettings = {
@@ -32,6 +34,7 @@ export const DEFAULT_SETTINGS: ImageTrustSettings = {
   concurrency: 8,
   policyPath: '.image-trust.yaml',
   compareWithBranch: '',
+  updateMinAge: '',
 };
 
 /** Request `imageTrust/tree`: every image reference of the open/known workspace files, for the trust tree. */

@@ -1,5 +1,6 @@
 // The editor path against a real registry: background resolution, quick fixes with versioned edits, tag-moved with
-// "update pin" / "keep pin", and "pin all in workspace" as one WorkspaceEdit.
+// "keep pin" (and no update to an unsigned new digest: updates are trust-gated, see lsp-update.test.ts), and "pin all
+// in workspace" as one WorkspaceEdit.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,6 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import type { CodeAction, Diagnostic } from 'vscode-languageserver-protocol';
+import { BUSY_NOTIFICATION } from '../../server/src/protocol';
 import { LspSession } from '../support/lsp';
 import { buildImage, pushImage, startRegistry, type ImageLayout, type TestRegistry } from '../support/registry';
 import { requireRegistryTools } from '../support/requirements';
@@ -63,14 +65,24 @@ describe('language server against a real registry', { skip }, () => {
     assert.ok(actions.some((a) => a.title.startsWith('Keep the tag on purpose')));
   });
 
-  test('tag-moved offers "Update pin" and "Keep pin (ignore on this line)"', async () => {
+  test('tag-moved: an unsigned new digest is never offered as an update (withheld, the hover says why); "Keep pin (ignore on this line)" is', async () => {
     const p = await lsp.diagnostics(uri(), (d) => d.diagnostics.some((x) => x.code === 'tag-moved'));
     const movedDiag = p.diagnostics.find((d) => d.code === 'tag-moved')!;
     assert.ok(String(movedDiag.message).includes(`now points to ${moved.digest.slice(0, 19)}`), String(movedDiag.message));
+    // The trust-gated judgement of the candidate (issue 13) is shown in the hover once made: checked after each mark,
+    // then waited for as the end of background work after that mark.
+    const hoverText = async () => ((await lsp.conn.sendRequest('textDocument/hover', { textDocument: { uri: uri() }, position: movedDiag.range.start })) as { contents: { value: string } }).contents.value;
+    const deadline = Date.now() + 30_000;
+    let text = await hoverText();
+    while (!text.includes('Update withheld') && Date.now() < deadline) {
+      const since = lsp.mark();
+      text = await hoverText();
+      if (text.includes('Update withheld')) break;
+      await lsp.notification(BUSY_NOTIFICATION, (x: { busy: boolean }) => !x.busy, { since, timeoutMs: Math.max(1, deadline - Date.now()) }).catch(() => undefined);
+    }
+    assert.match(text, /\*\*Update withheld\*\* \(`sha256:[0-9a-f]{12}…`\): the candidate does not verify under the policy: unsigned: No signatures found\./);
     const actions = (await lsp.conn.sendRequest('textDocument/codeAction', { textDocument: { uri: uri() }, range: movedDiag.range, context: { diagnostics: [movedDiag] } })) as CodeAction[];
-    const update = actions.find((a) => a.title.startsWith('Update pin'))!;
-    const edits = (update.edit!.documentChanges![0] as { edits: { newText: string }[] }).edits;
-    assert.deepEqual(edits.map((e) => e.newText), [moved.digest], 'only the old digest is replaced');
+    assert.deepEqual(actions.map((a) => a.title), ['Keep pin (ignore on this line)'], 'no update to bytes nobody trusted signed');
     const keep = actions.find((a) => a.title === 'Keep pin (ignore on this line)')!;
     const keepEdit = (keep.edit!.documentChanges![0] as { edits: { range: Diagnostic['range']; newText: string }[] }).edits[0];
     assert.equal(keepEdit.newText, ' # image-trust: ignore tag-moved');

@@ -43,6 +43,7 @@ const DEFAULT_WAIT_MS = 15_000;
 export class LspSession {
   readonly published: PublishDiagnosticsParams[] = [];
   readonly appliedEdits: unknown[] = [];
+  /** Texts of `window/showMessage` notifications and `window/showMessageRequest` requests, in arrival order. */
   readonly messages: string[] = [];
   /** Every notification of the methods in RECORDED, in arrival order (`mark()` is an index into it). */
   readonly notifications: ServerNotification[] = [];
@@ -55,7 +56,12 @@ export class LspSession {
     const s = new LspSession(server, conn);
     for (const method of RECORDED) conn.onNotification(method, (params: unknown) => s.record(method, params));
     conn.onRequest('window/workDoneProgress/create', () => null);
-    conn.onRequest('window/showMessageRequest', () => null);
+    // showWarningMessage and friends arrive as requests: their text is recorded in `messages` too.
+    conn.onRequest('window/showMessageRequest', (params: { message: string }) => {
+      s.messages.push(params.message);
+      for (const wake of [...s.wakers]) wake();
+      return null;
+    });
     conn.onRequest('workspace/configuration', (params: { items: unknown[] }) => params.items.map(() => opts.settings ?? {}));
     conn.onRequest('workspace/applyEdit', (params: unknown) => {
       s.appliedEdits.push(params);

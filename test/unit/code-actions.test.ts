@@ -14,6 +14,7 @@ import { codeActions, PIN_FILE_COMMAND, PIN_REFERENCE_COMMAND } from '../../serv
 import { toDiagnostic } from '../../server/src/lsp/diagnostics';
 import { DocumentAnalyses, type DocumentAnalysis } from '../../server/src/lsp/documents';
 import type { ResolutionService } from '../../server/src/lsp/resolution';
+import type { UpdateEvaluation } from '../../server/src/core/update';
 
 const RULES_DOC = 'https://example.test/rules.md';
 const D = (c: string) => `sha256:${c.repeat(64)}`;
@@ -23,9 +24,12 @@ const ARM = D('3');
 const OLD = D('4');
 const short = (d: string) => `${d.slice(0, 19)}…`;
 
-/** A stand-in ResolutionService: `get` answers from a map keyed by the reference as written. */
-function service(answers: Record<string, Resolution> = {}): ResolutionService {
-  return { get: (ref: ImageRef) => answers[ref.reference] } as unknown as ResolutionService;
+/**
+ * A stand-in ResolutionService: `get` answers from a map keyed by the reference as written, `updateEvaluation` (the
+ * trust-gated judgement of a moved pin) from another.
+ */
+function service(answers: Record<string, Resolution> = {}, updates: Record<string, UpdateEvaluation> = {}): ResolutionService {
+  return { get: (ref: ImageRef) => answers[ref.reference], updateEvaluation: (_uri: string, ref: ImageRef) => updates[ref.reference] } as unknown as ResolutionService;
 }
 
 function res(over: Partial<Resolution>): Resolution {
@@ -47,9 +51,9 @@ function setup(text: string, kind: FileKind, answers: Record<string, Resolution>
   return { doc, analysis, diagnostics };
 }
 
-function run(s: Setup, answers: Record<string, Resolution> = {}, opts: { diagnostics?: Diagnostic[]; only?: string[] } = {}): CodeAction[] {
+function run(s: Setup, answers: Record<string, Resolution> = {}, opts: { diagnostics?: Diagnostic[]; only?: string[]; updates?: Record<string, UpdateEvaluation> } = {}): CodeAction[] {
   const params = { textDocument: { uri: s.doc.uri }, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, context: { diagnostics: opts.diagnostics ?? s.diagnostics, ...(opts.only ? { only: opts.only } : {}) } };
-  return codeActions(params, s.doc, s.analysis, service(answers));
+  return codeActions(params, s.doc, s.analysis, service(answers, opts.updates));
 }
 
 /** The document text after applying one action's edit, checking the edit is versioned for this document. */
@@ -163,34 +167,52 @@ describe('pin quick fixes', () => {
   });
 });
 
-describe('tag moved under a pin', () => {
+describe('tag moved under a pin: the update is trust-gated', () => {
   const text = `apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: app\n      image: 'nginx:1.25@${OLD}'\n`;
   const moved = { [`nginx:1.25@${OLD}`]: res({ tagDigest: INDEX, digestExists: true, drift: true, updateDigest: INDEX }) };
+  /** The judgement of core/update.ts, as the resolution service keeps it (only the fields the quick fix reads). */
+  const judged = (decision: 'accepted' | 'refused', to = INDEX, reasons = ['…']): Record<string, UpdateEvaluation> => ({
+    [`nginx:1.25@${OLD}`]: {
+      state: 'candidate',
+      from: OLD,
+      to,
+      decision,
+      reasons,
+      signer: { status: 'same', old: [], new: [], shared: [] },
+      candidate: { age: { ageMs: 12 * 86_400_000 } },
+      sbomDiff: { total: 3 },
+    } as unknown as UpdateEvaluation,
+  });
 
-  test('offers update pin and keep pin; the update replaces only the digest', () => {
+  test('before the candidate is judged: no update action, only keep pin (the tag alone is never a reason to move a pin)', () => {
     const s = setup(text, 'kubernetes', moved);
     assert.deepEqual(s.diagnostics.map((d) => d.code), ['tag-moved']);
-    const actions = run(s, moved);
-    assert.deepEqual(titles(actions), [`Update pin to the current digest ${short(INDEX)}`, 'Keep pin (ignore on this line)']);
-    assert.equal(applied(s, actions[0]), text.replace(OLD, INDEX));
+    assert.deepEqual(titles(run(s, moved)), ['Keep pin (ignore on this line)']);
+  });
+
+  test('an accepted candidate: "Update pin (same signer, 12 days old, 3 packages changed)" writes exactly the judged digest, nothing else', () => {
+    const s = setup(text, 'kubernetes', moved);
+    // The judged digest (a platform's manifest, say) is written, whatever the tag's digest is.
+    const actions = run(s, moved, { updates: judged('accepted', AMD) });
+    assert.deepEqual(titles(actions), ['Update pin (same signer, 12 days old, 3 packages changed)', 'Keep pin (ignore on this line)']);
+    assert.equal(applied(s, actions[0]), text.replace(OLD, AMD));
     const edits = (actions[0].edit!.documentChanges![0] as { edits: TextEdit[] }).edits;
     assert.equal(edits.length, 1);
-    assert.equal(edits[0].newText, INDEX);
+    assert.equal(edits[0].newText, AMD);
     assert.equal(s.doc.getText(edits[0].range), OLD);
     assert.equal(applied(s, actions[1]), text.replace(`${OLD}'`, `${OLD}' # image-trust: ignore tag-moved`));
   });
 
-  test('without an update digest (not known) only keep pin is offered', () => {
-    const noUpdate = { [`nginx:1.25@${OLD}`]: res({ tagDigest: INDEX, digestExists: true, drift: true }) };
-    const s = setup(text, 'kubernetes', noUpdate);
-    assert.deepEqual(titles(run(s, noUpdate)), ['Keep pin (ignore on this line)']);
+  test('a refused candidate: the update is withheld (the hover says why); keep pin stays', () => {
+    const s = setup(text, 'kubernetes', moved);
+    assert.deepEqual(titles(run(s, moved, { updates: judged('refused', INDEX, ['the signer changed']) })), ['Keep pin (ignore on this line)']);
   });
 
   test('a pinned reference with other findings gets no pin or keep actions', () => {
     const gone = { [`nginx:1.25@${OLD}`]: res({ tagDigest: INDEX, digestExists: false, drift: true, updateDigest: INDEX }) };
     const s = setup(text, 'kubernetes', gone);
     assert.deepEqual(s.diagnostics.map((d) => d.code), ['digest-not-found']);
-    assert.deepEqual(run(s, gone), []);
+    assert.deepEqual(run(s, gone, { updates: judged('accepted') }), []);
   });
 });
 

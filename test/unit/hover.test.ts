@@ -277,3 +277,46 @@ describe('findings: what to do, each linking to its rule', () => {
     assert.ok(!hover({ ref: ref(`nginx@${PIN}`) }).includes('What to do'));
   });
 });
+
+describe('moved pins: the trust-gated update, and verdicts from the trust lock', () => {
+  const moved: Resolution = { tagDigest: NOW, platforms: [], digestExists: true, drift: true, updateDigest: NOW, fromCache: false, cacheAgeMs: 0 };
+  const pinned = ref(`nginx:1.25@${PIN}`);
+  const candidate = (decision: 'accepted' | 'refused', reasons: string[]) =>
+    ({
+      state: 'candidate',
+      from: PIN,
+      to: NOW,
+      decision,
+      reasons,
+      signer: { status: decision === 'accepted' ? 'same' : 'changed', old: [], new: [], shared: [] },
+      candidate: { age: { ageMs: 12 * 86_400_000 } },
+      sbomDiff: { total: 3 },
+    }) as unknown as HoverInput['update'];
+
+  test('not judged yet: checking; offline: not checked', () => {
+    assert.equal(top(hover({ ref: pinned, resolution: moved }))[3], '⏳ Update: checking the new digest (signer, age, policy)…');
+    assert.equal(top(hover({ ref: pinned, resolution: moved, offline: true }))[3], 'Update: not checked (offline)');
+  });
+
+  test('accepted: the quick fix title, the digest, and why', () => {
+    const text = hover({ ref: pinned, resolution: moved, update: candidate('accepted', ['verifies under policy rule "prod"', 'the same signer as the pin (key sha256:0123456789ab…)']) });
+    assert.equal(top(text)[3], `✅ **Update pin (same signer, 12 days old, 3 packages changed)** to \`${short(NOW)}\` is available as a quick fix: verifies under policy rule "prod"; the same signer as the pin (key sha256:0123456789ab…)`);
+  });
+
+  test('refused: withheld, with every reason', () => {
+    const text = hover({ ref: pinned, resolution: moved, update: candidate('refused', ['the signer changed: …; refused unless --allow-signer-change', 'it is 2 days old (config created …): younger than --min-age 7d']) });
+    assert.equal(top(text)[3], `⚠️ **Update withheld** (\`${short(NOW)}\`): the signer changed: …; refused unless --allow-signer-change; it is 2 days old (config created …): younger than --min-age 7d`);
+  });
+
+  test('no update line when the tag did not move', () => {
+    assert.equal(top(hover({ ref: pinned, verification: verification(trust('verified', 'Signed by release.pub.', [goodSig])) })).length, 3);
+  });
+
+  test('verified from the trust lock: said with the date the lock was made; a lock under another policy is not used, said', () => {
+    const v = verification(trust('verified', 'Signed by release.pub.', [goodSig]));
+    assert.equal(top(hover({ ref: pinned, verification: v, offline: true, lock: { state: 'locked', lockedAt: '2026-11-02T10:20:30.000Z' } }))[2], '✅ Signatures: **verified** — Signed by release.pub. (verified from lock, made 2026-11-02 10:20 UTC)');
+    const unsigned = verification(trust('unsigned', 'No signatures found.'));
+    assert.match(top(hover({ ref: pinned, verification: unsigned, lock: { state: 'locked', lockedAt: '2026-11-02T10:20:30.000Z' } }))[2], /\(checked from lock, made 2026-11-02 10:20 UTC\)$/);
+    assert.match(top(hover({ ref: pinned, verification: v, lock: { state: 'policy-changed', lockedAt: '2026-11-02T10:20:30.000Z', detail: 'the lock was made under another trust policy' } }))[2], /\(the trust lock was not used: the lock was made under another trust policy; run image-trust lock\)$/);
+  });
+});

@@ -4,6 +4,7 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { pinEdit } from '../core/edits';
 import { pinTarget, platformLabel } from '../core/resolve';
 import { ignoreEdit } from '../core/suppressions';
+import { updateTitle } from '../core/update';
 import type { ImageRef } from '../core/types';
 import type { DocumentAnalysis } from './documents';
 import type { ResolutionService } from './resolution';
@@ -13,6 +14,7 @@ export const PIN_FILE_COMMAND = 'imageTrust.server.pinFile';
 export const PIN_WORKSPACE_COMMAND = 'imageTrust.server.pinWorkspace';
 export const REFRESH_COMMAND = 'imageTrust.server.refresh';
 export const VERIFY_COMMAND = 'imageTrust.server.verify';
+export const UPDATE_WORKSPACE_COMMAND = 'imageTrust.server.updateWorkspace';
 
 const PIN_CODES = new Set(['unpinned-tag', 'implicit-latest']);
 
@@ -76,11 +78,15 @@ export function codeActions(params: CodeActionParams, doc: TextDocument, analysi
         });
       }
     }
-    if (d.code === 'tag-moved' && r?.updateDigest && ref.pin) {
-      const e = pinEdit(text, ref, r.updateDigest);
+    // A moved pin is updated only to a candidate the trust-gated judgement accepted (core/update.ts: verifies under
+    // the policy, same signer, old enough, same kind and platform), and only to exactly the digest it judged. Until it
+    // is judged, or when it was refused, there is no update action: the hover says why.
+    const update = d.code === 'tag-moved' && ref.pin ? resolutions.updateEvaluation(doc.uri, ref) : undefined;
+    if (update?.state === 'candidate' && update.decision === 'accepted' && update.to) {
+      const e = pinEdit(text, ref, update.to);
       if (e) {
         actions.push({
-          title: `Update pin to the current digest ${shortDigest(r.updateDigest)}`,
+          title: updateTitle(update),
           kind: CodeActionKind.QuickFix,
           diagnostics: [d],
           edit: versionedEdit(doc, [{ range: { start: doc.positionAt(e.range.start), end: doc.positionAt(e.range.end) }, newText: e.newText }]),

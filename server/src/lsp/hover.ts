@@ -1,5 +1,7 @@
 // Hover on an image reference: the first three lines answer "can I trust this?", the rest gives the details.
 // Shows what is known at once; background resolution/verification fill it in on the next hover.
+import { updateTitle, type UpdateEvaluation } from '../core/update';
+import type { LockState } from './resolution';
 import type { Finding } from '../core/findings';
 import type { ValuesSupply } from '../core/helm-links';
 import type { LineIndex } from '../core/positions';
@@ -37,6 +39,29 @@ export interface HoverInput {
   restricted: boolean;
   /** Helm chart templates: what the chart's values file supplies for the reference (`label` is its path to show). */
   values?: { uri: string; label: string; lines: LineIndex; supply: ValuesSupply } | null;
+  /** A moved pin: the trust-gated update judgement (undefined: not judged yet). */
+  update?: UpdateEvaluation;
+  /** Whether the verification came from the trust lock (`.image-trust.lock`), or why the lock was not used. */
+  lock?: LockState;
+}
+
+function lockNote(i: HoverInput): string {
+  const l = i.lock;
+  if (!l) return '';
+  if (l.state === 'locked') return ` (${i.verification?.trust?.status === 'verified' ? 'verified' : 'checked'} from lock, made ${l.lockedAt.slice(0, 16).replace('T', ' ')} UTC)`;
+  if (l.state === 'policy-changed') return ` (the trust lock was not used: ${l.detail}; run image-trust lock)`;
+  return ` (the trust lock was not used: ${l.detail})`;
+}
+
+/** For a moved pin: the update the quick fix offers, or why it is withheld. */
+function updateLine(i: HoverInput): string {
+  if (!i.resolution?.drift || i.ref.status !== 'pinned') return '';
+  const u = i.update;
+  if (!u) return notAsked(i) ? `Update: not checked (${i.restricted ? 'Restricted Mode' : 'offline'})` : `${ICON.busy} Update: checking the new digest (signer, age, policy)…`;
+  if (u.state === 'failed') return `${ICON.unknown} Update: could not be checked — ${u.reason}`;
+  if (u.state !== 'candidate') return '';
+  if (u.decision === 'accepted' && u.to) return `${ICON.ok} **${updateTitle(u)}** to ${code(short(u.to))} is available as a quick fix: ${u.reasons.join('; ')}`;
+  return `${ICON.warn} **Update withheld**${u.to ? ` (${code(short(u.to))})` : ''}: ${u.reasons.join('; ')}`;
 }
 
 /** The reference as people read it: the familiar name, with a digest shortened so the line does not wrap. */
@@ -97,7 +122,7 @@ function signatureLine(i: HoverInput): string {
   const t = v.trust;
   const icon = t.status === 'verified' ? ICON.ok : t.status === 'invalid' ? ICON.bad : t.status === 'error' ? ICON.unknown : ICON.warn;
   const cached = v.cacheAgeMs !== undefined ? ` (cached result, ${age(v.cacheAgeMs)})` : '';
-  return `${icon} Signatures: **${t.status}** — ${t.reason}${cached}`;
+  return `${icon} Signatures: **${t.status}** — ${t.reason}${cached}${lockNote(i)}`;
 }
 
 const STATUS_WORDS: Record<string, string> = {
@@ -131,7 +156,7 @@ function valuesDetails(i: HoverInput): string[] {
 
 export function renderHover(i: HoverInput): string {
   const { ref, resolution: r, verification: v } = i;
-  const lines = [headline(i), ref.status === 'templated' ? valuesLine(i) : digestLine(i), signatureLine(i)].filter(Boolean).map((l) => `${l}  `);
+  const lines = [headline(i), ref.status === 'templated' ? valuesLine(i) : digestLine(i), signatureLine(i), updateLine(i)].filter(Boolean).map((l) => `${l}  `);
   const details: string[] = [];
   if (ref.parsed) {
     const short = familiarName(ref.parsed.name);

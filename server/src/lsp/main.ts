@@ -9,7 +9,9 @@ import { assessFile, type AssessmentSettings } from '../core/assess';
 import type { SeverityOverrides } from '../core/findings';
 import type { ImageRef } from '../core/types';
 import { BUSY_NOTIFICATION, DEFAULT_SETTINGS, SECTION, TREE_CHANGED_NOTIFICATION, TREE_REQUEST, type ImageTrustSettings, type TreeResult } from '../protocol';
-import { codeActions, PIN_FILE_COMMAND, PIN_REFERENCE_COMMAND, PIN_WORKSPACE_COMMAND, REFRESH_COMMAND, VERIFY_COMMAND } from './codeActions';
+import { codeActions, PIN_FILE_COMMAND, PIN_REFERENCE_COMMAND, PIN_WORKSPACE_COMMAND, REFRESH_COMMAND, UPDATE_WORKSPACE_COMMAND, VERIFY_COMMAND } from './codeActions';
+import { UpdateCommands } from './updateCommands';
+import { LOCK_FILE } from '../core/lock';
 import { toDiagnostic } from './diagnostics';
 import { DocumentAnalyses } from './documents';
 import { HelmValues } from './helmValues';
@@ -44,6 +46,7 @@ let resolutions: ResolutionService;
 let initOptions: InitOptions | undefined;
 const policy = new PolicyState(() => policyPathFor(workspaceRoots[0], settings.policyPath));
 let pins: PinCommands;
+let updates: UpdateCommands;
 /** Diagnostics wait for the client's settings once, so the first ones already honour them. */
 let markSettingsReady: () => void = () => {};
 const settingsReady = new Promise<void>((resolve) => {
@@ -67,10 +70,13 @@ connection.onInitialize((params) => {
       policy: () => policy.current().result,
       relativePath,
       onBusy: (busy) => void connection.sendNotification(BUSY_NOTIFICATION, { busy }),
+      // The trust lock at the workspace root: pinned digests in it are verified from it, without the network.
+      lockFile: () => (workspaceRoots[0] ? join(workspaceRoots[0], LOCK_FILE) : undefined),
     },
     (keys) => republishFor(keys),
   );
   pins = new PinCommands(connection, documents, analyses, resolutions, () => workspaceRoots);
+  updates = new UpdateCommands(connection, pins, resolutions, { policy: () => policy.current().result, settings: () => settings, relativePath, trusted: init?.workspaceTrusted !== false });
   return {
     capabilities: {
       textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
@@ -78,7 +84,7 @@ connection.onInitialize((params) => {
       hoverProvider: true,
       // Helm chart templates: from an image built of `.Values` to the values file entries it reads.
       definitionProvider: true,
-      executeCommandProvider: { commands: [PIN_REFERENCE_COMMAND, PIN_FILE_COMMAND, PIN_WORKSPACE_COMMAND, REFRESH_COMMAND, VERIFY_COMMAND, INIT_POLICY_COMMAND] },
+      executeCommandProvider: { commands: [PIN_REFERENCE_COMMAND, PIN_FILE_COMMAND, PIN_WORKSPACE_COMMAND, REFRESH_COMMAND, VERIFY_COMMAND, INIT_POLICY_COMMAND, UPDATE_WORKSPACE_COMMAND] },
     },
     serverInfo: { name: 'Image Trust' },
   };
@@ -210,6 +216,8 @@ connection.onHover((params) => {
     offline: settings.offline,
     restricted: initOptions?.workspaceTrusted === false,
     values: values && { ...values, label: relativePath(values.uri) },
+    update: resolutions.updateEvaluation(doc.uri, ref),
+    lock: resolutions.lockState(doc.uri, ref),
   });
   resolutions.enqueue(doc.uri, [ref]);
   return { contents: { kind: 'markdown', value: markdown }, range: a.lines.rangeOf(ref.range) };
@@ -235,6 +243,10 @@ connection.onDidChangeWatchedFiles((params) => {
     policy.reloadFromDisk();
     resolutions.clearVerifications();
     for (const doc of documents.all()) publish(doc);
+  } else if (params.changes.some((c) => c.uri.endsWith(`/${LOCK_FILE}`))) {
+    // A new trust lock: verdicts are derived again, from it where it covers the digest.
+    resolutions.clearVerifications();
+    for (const doc of documents.all()) publish(doc);
   }
 });
 
@@ -253,6 +265,8 @@ connection.onExecuteCommand(async (params) => {
       return pins.pinFile(arg);
     case PIN_WORKSPACE_COMMAND:
       return pins.pinWorkspace();
+    case UPDATE_WORKSPACE_COMMAND:
+      return updates.updateWorkspace();
     case REFRESH_COMMAND:
       resolutions.clear();
       policy.reloadFromDisk();

@@ -21,7 +21,7 @@ export interface PinResult {
   applied: boolean;
 }
 
-interface Target {
+export interface Target {
   uri: string;
   /** Version of an open document (its edit is versioned); null for a file on disk. */
   version: number | null;
@@ -139,6 +139,11 @@ export class PinCommands {
   }
 
   async pinWorkspace(): Promise<PinResult> {
+    return this.pinTargets(this.workspaceTargets(), 'Pinning images in the workspace');
+  }
+
+  /** Every file of the workspace with image references: open documents (versioned) first, then files on disk. */
+  workspaceTargets(): Target[] {
     const targets = new Map<string, Target>();
     for (const doc of this.documents.all()) {
       const t = this.openTarget(doc.uri);
@@ -153,6 +158,6 @@ export class PinCommands {
         targets.set(uri, { uri, version: null, text: f.text, kind: f.kind, refs: a.refs, lines: a.lines });
       }
     }
-    return this.pinTargets([...targets.values()], 'Pinning images in the workspace');
+    return [...targets.values()];
   }
 }

@@ -7,7 +7,10 @@ import type { ImageRef } from '../core/types';
 import type { PolicyLoadResult } from '../core/policy';
 import { VerificationCache, verdictValidUntil, verifyReference, type ReferenceVerification } from '../core/verification';
 import type { ImageTrustSettings } from '../protocol';
+import { statSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { imageKey, lockPolicyMismatch, parseLock, verifyFromLock, type TrustLock } from '../core/lock';
+import { evaluateUpdate, parseMinAge, type UpdateEvaluation } from '../core/update';
 
 const BACKGROUND_DELAY_MS = 400;
 
@@ -22,7 +25,12 @@ export interface ResolutionEnvironment {
   /** Network and credential helpers only in a trusted workspace. */
   trusted: boolean;
   log: (message: string) => void;
+  /** The trust lock's path (`.image-trust.lock` at the workspace root), when there is a workspace. */
+  lockFile?: () => string | undefined;
 }
+
+/** What the trust lock said about a reference's verification (shown in the hover). */
+export type LockState = { state: 'locked'; lockedAt: string } | { state: 'policy-changed'; lockedAt: string; detail: string } | { state: 'unreadable'; detail: string };
 
 export class ResolutionService {
   private client: RegistryClient;
@@ -33,6 +41,11 @@ export class ResolutionService {
   private readonly verifications = new Map<string, ReferenceVerification | null>();
   private verificationCache: VerificationCache;
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** Trust-gated update evaluations of moved pins, by document and reference (`image-trust update`'s judgement). */
+  private readonly updates = new Map<string, UpdateEvaluation>();
+  /** Whether a verification came from the trust lock, by document and reference. */
+  private readonly lockStates = new Map<string, LockState>();
+  private lockCache: { stamp: string; lock: TrustLock | null; error?: string } | undefined;
   /** Number of background jobs running (for the status bar spinner). */
   busy = 0;
 
@@ -71,6 +84,8 @@ export class ResolutionService {
     this.verificationCache = this.createVerificationCache();
     this.results.clear();
     this.verifications.clear();
+    this.updates.clear();
+    this.lockStates.clear();
   }
 
   /** The known answer for a reference, if any. */
@@ -91,6 +106,93 @@ export class ResolutionService {
       return undefined;
     }
     return v;
+  }
+
+  /** The trust-gated update evaluation of a moved pin; undefined until it has been evaluated (or when not moved). */
+  updateEvaluation(uri: string, ref: ImageRef): UpdateEvaluation | undefined {
+    return ref.parsed ? this.updates.get(`${uri}\0${resolutionKey(ref)}`) : undefined;
+  }
+
+  /** Whether the reference's verification came from the trust lock (or why the lock was not used). */
+  lockState(uri: string, ref: ImageRef): LockState | undefined {
+    return ref.parsed ? this.lockStates.get(`${uri}\0${resolutionKey(ref)}`) : undefined;
+  }
+
+  /** The trust lock, read again whenever the file changes (size or time); null when there is none. */
+  private currentLock(): { lock: TrustLock | null; error?: string } {
+    const file = this.env.lockFile?.();
+    if (!file) return { lock: null };
+    let stamp: string;
+    try {
+      const st = statSync(file);
+      stamp = `${st.mtimeMs}:${st.size}`;
+    } catch {
+      return { lock: null };
+    }
+    if (this.lockCache?.stamp !== stamp) {
+      try {
+        this.lockCache = { stamp, lock: parseLock(readFileSync(file, 'utf8')) };
+      } catch (err) {
+        this.lockCache = { stamp, lock: null, error: (err as Error).message };
+      }
+    }
+    return this.lockCache;
+  }
+
+  /**
+   * A pinned reference whose digest is in the trust lock, made under the policy in force, is verified from the lock:
+   * the same verifier over the recorded material, at the current time, with no network. Otherwise undefined (the
+   * registry is asked as usual), with the reason kept for the hover.
+   */
+  private async verifyFromLockIfLocked(uri: string, vkey: string, ref: ImageRef): Promise<ReferenceVerification | null | undefined> {
+    const p = ref.parsed;
+    if (!p?.digest || ref.status !== 'pinned') return undefined;
+    const { lock, error } = this.currentLock();
+    if (error) {
+      this.lockStates.set(vkey, { state: 'unreadable', detail: error });
+      return undefined;
+    }
+    const entry = lock?.images[imageKey(p.name, p.digest)];
+    if (!lock || !entry) return undefined;
+    const mismatch = lockPolicyMismatch(lock, this.env.policy());
+    if (mismatch) {
+      this.lockStates.set(vkey, { state: 'policy-changed', lockedAt: entry.lockedAt, detail: mismatch });
+      return undefined;
+    }
+    this.lockStates.set(vkey, { state: 'locked', lockedAt: entry.lockedAt });
+    const { verification } = await verifyFromLock(lock, ref, this.env.policy(), { now: new Date(), path: this.env.relativePath(uri) });
+    return verification;
+  }
+
+  /**
+   * Moved pins get the trust-gated update judgement in the background (after their diagnostics are published): the
+   * quick fix and the hover show it. Not in Restricted Mode or offline: the candidate must be read from the registry.
+   */
+  private async evaluateMovedPins(items: { uri: string; ref: ImageRef; resolution: Resolution }[]): Promise<void> {
+    if (items.length === 0 || this.settings.offline || !this.env.trusted) return;
+    const keys = new Set<string>();
+    if (this.busy++ === 0) this.env.onBusy?.(true);
+    try {
+      const minAgeMs = this.settings.updateMinAge ? parseMinAge(this.settings.updateMinAge) : undefined;
+      const ctx = {
+        client: this.client,
+        policy: this.env.policy(),
+        now: new Date(),
+        options: { allowSignerChange: false, ...(minAgeMs ? { minAgeMs, minAgeText: this.settings.updateMinAge } : {}) },
+      };
+      await Promise.all(
+        items.map(async ({ uri, ref, resolution }) => {
+          const key = resolutionKey(ref);
+          const e = await evaluateUpdate(ctx, ref, this.env.relativePath(uri), resolution).catch((err): UpdateEvaluation => ({ ref, state: 'failed', from: ref.parsed!.digest!, reason: (err as Error).message }));
+          this.updates.set(`${uri}\0${key}`, e);
+          keys.add(key);
+        }),
+      );
+      await this.client.flush().catch(() => {});
+    } finally {
+      if (--this.busy === 0) this.env.onBusy?.(false);
+    }
+    if (keys.size) this.onResolved(keys);
   }
 
   /** At a verdict's validUntil, forget it and re-publish, so an open editor never shows an expired "verified". */
@@ -120,6 +222,7 @@ export class ResolutionService {
     const batch = this.pending.splice(0);
     const keys = new Set<string>();
     const seen = new Set<string>();
+    const moved: { uri: string; ref: ImageRef; resolution: Resolution }[] = [];
     if (this.busy++ === 0) this.env.onBusy?.(true);
     try {
       await Promise.all(
@@ -130,7 +233,13 @@ export class ResolutionService {
           seen.add(vkey);
           keys.add(key);
           const resolution = await this.resolveNow(ref);
-          const v = await verifyReference(this.client, ref, resolution, this.env.policy(), {
+          if (resolution?.drift && ref.status === 'pinned' && ref.parsed?.tag !== null && !this.updates.has(vkey)) moved.push({ uri, ref, resolution });
+          this.lockStates.delete(vkey);
+          const fromLock = await this.verifyFromLockIfLocked(uri, vkey, ref).catch((err) => {
+            this.env.log(`verification from the trust lock failed for ${ref.reference}: ${(err as Error).message}`);
+            return undefined;
+          });
+          const v = fromLock !== undefined ? fromLock : await verifyReference(this.client, ref, resolution, this.env.policy(), {
             now: new Date(),
             path: this.env.relativePath(uri),
             cache: this.verificationCache,
@@ -152,6 +261,7 @@ export class ResolutionService {
       if (--this.busy === 0) this.env.onBusy?.(false);
     }
     if (keys.size) this.onResolved(keys);
+    void this.evaluateMovedPins(moved);
   }
 
   /** Forget what is known about one reference (Re-verify), so the next look asks again. */
@@ -160,11 +270,15 @@ export class ResolutionService {
     const key = resolutionKey(ref);
     this.results.delete(key);
     this.verifications.delete(`${uri}\0${key}`);
+    this.updates.delete(`${uri}\0${key}`);
+    this.lockStates.delete(`${uri}\0${key}`);
   }
 
   /** Forget verifications (the policy changed); resolutions stay. */
   clearVerifications(): void {
     this.verifications.clear();
+    this.updates.clear();
+    this.lockStates.clear();
   }
 
   /** Resolve one reference now (quick fix), sharing any request already in flight. */
@@ -187,6 +301,8 @@ export class ResolutionService {
   clear(): void {
     this.results.clear();
     this.verifications.clear();
+    this.updates.clear();
+    this.lockStates.clear();
   }
 
   dispose(): void {
