@@ -271,6 +271,19 @@ describe('judgeUpdate', () => {
     assert.equal(j2.sbomNote, 'no package diff: the candidate has no verified SBOM attestation (SPDX or CycloneDX); 1 SBOM(s) present but not verified were not compared');
   });
 
+  test('CycloneDX SBOMs: components by group/name and version; SPDX against CycloneDX is compared by name, said', () => {
+    const cdx = (components: { group?: string; name: string; version: string }[]) => att('https://cyclonedx.org/bom', { specVersion: '1.5', components });
+    const spdx = att('https://spdx.dev/Document', { spdxVersion: 'SPDX-2.3', packages: [{ name: 'org.apache.logging.log4j/log4j-core', versionInfo: '2.17.0' }] });
+    const oldSide = imageSide(OLD, manifest(OLD, daysAgo(40)), verification(OLD, 'verified', [sig(KEY_A)], [cdx([{ group: 'org.apache.logging.log4j', name: 'log4j-core', version: '2.17.0' }])]), NOW);
+    const newSide = imageSide(NEW, manifest(NEW, daysAgo(12)), verification(NEW, 'verified', [sig(KEY_A)], [cdx([{ group: 'org.apache.logging.log4j', name: 'log4j-core', version: '2.17.1' }, { name: 'jq', version: '1.7' }])]), NOW);
+    assert.deepEqual(oldSide.sboms[0].packages, [{ name: 'org.apache.logging.log4j/log4j-core', version: '2.17.0' }]);
+    const j = judgeUpdate(oldSide, newSide, opts);
+    assert.deepEqual({ added: j.sbomDiff?.added, changed: j.sbomDiff?.changed, format: j.sbomDiff?.newFormat }, { added: [{ name: 'jq', version: '1.7' }], changed: [{ name: 'org.apache.logging.log4j/log4j-core', from: '2.17.0', to: '2.17.1' }], format: 'CycloneDX 1.5' });
+    const mixed = judgeUpdate(imageSide(OLD, manifest(OLD, daysAgo(40)), verification(OLD, 'verified', [sig(KEY_A)], [spdx]), NOW), newSide, opts);
+    assert.equal(mixed.sbomDiff?.total, 2);
+    assert.equal(mixed.sbomNote, 'the SBOMs have different formats (SPDX-2.3 and CycloneDX 1.5); packages are compared by name');
+  });
+
   test('the quick-fix title: signer, age, packages changed', () => {
     const spdx = (pk: string[]) => att('https://spdx.dev/Document', { spdxVersion: 'SPDX-2.3', packages: pk.map((n) => ({ name: n, versionInfo: '1' })) });
     const old = imageSide(OLD, manifest(OLD, daysAgo(40)), verification(OLD, 'verified', [sig(KEY_A)], [spdx(['a', 'b'])]), NOW);
