@@ -11,6 +11,7 @@ import {
   ageOf,
   describeAge,
   diffSboms,
+  editorUpdateOptions,
   formatDuration,
   imageSide,
   judgeUpdate,
@@ -282,6 +283,14 @@ describe('judgeUpdate', () => {
     const mixed = judgeUpdate(imageSide(OLD, manifest(OLD, daysAgo(40)), verification(OLD, 'verified', [sig(KEY_A)], [spdx]), NOW), newSide, opts);
     assert.equal(mixed.sbomDiff?.total, 2);
     assert.equal(mixed.sbomNote, 'the SBOMs have different formats (SPDX-2.3 and CycloneDX 1.5); packages are compared by name');
+  });
+
+  test('the editor setting: a minimum age it cannot read refuses every candidate (never "no minimum"); empty means none', () => {
+    const { old, candidate } = sides({}, {});
+    assert.deepEqual(editorUpdateOptions(''), { allowSignerChange: false });
+    assert.deepEqual(editorUpdateOptions(' 7d '), { allowSignerChange: false, minAgeMs: 7 * DAY, minAgeText: '7d' });
+    const bad = editorUpdateOptions('7days');
+    assert.deepEqual(judgeUpdate(old, candidate, bad).reasons, ['the setting imageTrust.updateMinAge is "7days", not a duration (30m, 12h, 7d, 2w): nothing is updated until it is fixed']);
   });
 
   test('the quick-fix title: signer, age, packages changed', () => {

@@ -317,6 +317,20 @@ export interface UpdateOptions {
   minAgeText?: string;
   /** Accept a candidate signed by another (trusted) signer, or a pin that had no verified signer. */
   allowSignerChange: boolean;
+  /** A minimum age was asked for but cannot be read: every candidate is refused (fail closed), saying why. */
+  minAgeError?: string;
+}
+
+/**
+ * The editor's options from the setting `imageTrust.updateMinAge` (never a signer change there). A value that is not
+ * a duration does not mean "no minimum": it refuses every candidate until it is fixed.
+ */
+export function editorUpdateOptions(minAge: string): UpdateOptions {
+  const text = minAge.trim();
+  if (!text) return { allowSignerChange: false };
+  const ms = parseMinAge(text);
+  if (ms === undefined) return { allowSignerChange: false, minAgeError: `the setting imageTrust.updateMinAge is "${text}", not a duration (30m, 12h, 7d, 2w): nothing is updated until it is fixed` };
+  return { allowSignerChange: false, ...(ms > 0 ? { minAgeMs: ms, minAgeText: text } : {}) };
 }
 
 export type SignerStatus = 'same' | 'changed' | 'unknown';
@@ -402,7 +416,8 @@ export function judgeUpdate(old: ImageSide, candidate: ImageSide, opts: UpdateOp
   }
 
   const age = candidate.age;
-  if (opts.minAgeMs !== undefined && opts.minAgeMs > 0) {
+  if (opts.minAgeError) refusals.push(opts.minAgeError);
+  else if (opts.minAgeMs !== undefined && opts.minAgeMs > 0) {
     const min = opts.minAgeText ?? formatDuration(opts.minAgeMs);
     if (age.ageMs === null) refusals.push(`its ${describeAge(age)}, and --min-age ${min} needs a known age`);
     else if (age.ageMs < opts.minAgeMs) refusals.push(`it is ${describeAge(age)}: younger than --min-age ${min}`);

@@ -10,7 +10,7 @@ import type { ImageTrustSettings } from '../protocol';
 import { statSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { imageKey, lockPolicyMismatch, parseLock, verifyFromLock, type TrustLock } from '../core/lock';
-import { evaluateUpdate, parseMinAge, type UpdateEvaluation } from '../core/update';
+import { editorUpdateOptions, evaluateUpdate, type UpdateEvaluation } from '../core/update';
 
 const BACKGROUND_DELAY_MS = 400;
 
@@ -173,13 +173,7 @@ export class ResolutionService {
     const keys = new Set<string>();
     if (this.busy++ === 0) this.env.onBusy?.(true);
     try {
-      const minAgeMs = this.settings.updateMinAge ? parseMinAge(this.settings.updateMinAge) : undefined;
-      const ctx = {
-        client: this.client,
-        policy: this.env.policy(),
-        now: new Date(),
-        options: { allowSignerChange: false, ...(minAgeMs ? { minAgeMs, minAgeText: this.settings.updateMinAge } : {}) },
-      };
+      const ctx = { client: this.client, policy: this.env.policy(), now: new Date(), options: editorUpdateOptions(this.settings.updateMinAge) };
       await Promise.all(
         items.map(async ({ uri, ref, resolution }) => {
           const key = resolutionKey(ref);

@@ -4,7 +4,7 @@
 // cancelled run changes nothing). Refused candidates are listed with their reasons and left untouched.
 import type { Connection, WorkDoneProgressServerReporter, WorkspaceEdit } from 'vscode-languageserver';
 import type { PolicyLoadResult } from '../core/policy';
-import { evaluateUpdates, parseMinAge, updateEdits, type UpdateEvaluation } from '../core/update';
+import { editorUpdateOptions, evaluateUpdates, updateEdits, type UpdateEvaluation } from '../core/update';
 import type { ImageRef } from '../core/types';
 import type { ImageTrustSettings } from '../protocol';
 import type { PinCommands, Target } from './pinCommands';
@@ -48,14 +48,7 @@ export class UpdateCommands {
     }
     let evaluations: Map<ImageRef, UpdateEvaluation>;
     try {
-      const minAgeMs = settings.updateMinAge ? parseMinAge(settings.updateMinAge) : undefined;
-      const ctx = {
-        client: this.resolutions.registry,
-        policy: this.env.policy(),
-        now: new Date(),
-        options: { allowSignerChange: false, ...(minAgeMs ? { minAgeMs, minAgeText: settings.updateMinAge } : {}) },
-        signal: abort.signal,
-      };
+      const ctx = { client: this.resolutions.registry, policy: this.env.policy(), now: new Date(), options: editorUpdateOptions(settings.updateMinAge), signal: abort.signal };
       evaluations = await evaluateUpdates(ctx, targets.flatMap((t) => t.refs), {
         pathOf: (r) => this.env.relativePath(targetOf.get(r)!.uri),
         onProgress: (done, total) => reporter?.report(total ? Math.round((done / total) * 100) : 0, `${done}/${total} moved or pinned images checked`),
