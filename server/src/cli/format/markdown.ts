@@ -68,7 +68,8 @@ function referenceOf(f: Source, d: Finding): string {
 
 function row(f: Source, d: Finding): string {
   const line = f.lines.positionAt(d.range.start).line + 1;
-  const title = d.code === 'invalid-reference' || !RULES[d.code] ? d.message : RULES[d.code].title;
+  // Admission findings: the message is the point (engine, policy, rule, the reason, expected vs observed).
+  const title = d.code === 'invalid-reference' || d.code.startsWith('admission-') || !RULES[d.code] ? d.message : RULES[d.code].title;
   const finding = `${ICON[d.severity]} ${codeSpan(d.code, true)} ${escapeMarkdown(title)}`;
   const fix = FIX[d.code]?.(f.path) ?? escapeMarkdown(RULES[d.code]?.help ?? 'see docs/rules.md');
   return `| ${codeSpan(`${f.path}:${line}`, true)} | ${codeSpan(referenceOf(f, d), true)} | ${finding} | ${fix} |`;
