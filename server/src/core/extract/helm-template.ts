@@ -72,8 +72,12 @@ class TemplateScan {
       if (lineEnd > lineStart && text.charCodeAt(lineEnd - 1) === 13) lineEnd--;
       // Blocks opened or closed before this line decide what `.` means on it.
       while (next < count && this.starts[next] < lineStart) this.applyBlock(next++, stack);
+      // Most mentions are not the key (`.Values.image.tag`, `imagePullPolicy:`): look at the line's first word first.
+      const first = lineIndent(text, lineStart) >> 1;
+      const q = text.charCodeAt(lineStart + first);
+      const keyLike = q === 34 || q === 39 ? text.startsWith('image', lineStart + first + 1) : text.startsWith('image', lineStart + first);
       IMAGE_KEY.lastIndex = lineStart;
-      const m = IMAGE_KEY.exec(text);
+      const m = keyLike ? IMAGE_KEY.exec(text) : null;
       if (m && m.index + m[0].length <= lineEnd && !this.inComment(lineStart + m[1].length)) {
         const ref = this.reference(lineStart + m[0].length, lineEnd, currentDot(stack), lineStart);
         if (ref) refs.push(ref);
@@ -131,7 +135,8 @@ class TemplateScan {
     }
     const written = text.slice(start, end);
     if (written.trim() === '' || /^(null|~)$/.test(written)) return null;
-    const templated = isTemplated(written);
+    // Only `{{` or `$` can make a value templated: most literal images need no regular expression.
+    const templated = (written.includes('{{') || written.includes('$')) && isTemplated(written);
     const context = `${parentPath(text, lineStart)}image`;
     const ref: RawRef = { kind: 'helm-template', range: { start, end }, text: written, reference: written, templated, context };
     if (!templated) {
@@ -149,7 +154,16 @@ class TemplateScan {
   private mentions(start: number, end: number, dot: Dot): ValuesMention[] {
     const out: ValuesMention[] = [];
     // Actions are in text order: start at the last one beginning before `start` (it may reach into the value).
-    for (let i = Math.max(0, lastAtOrBefore(this.starts.length, (k) => this.starts[k], start)); i < this.starts.length; i++) {
+    const starts = this.starts;
+    let first = 0;
+    for (let lo = 0, hi = starts.length - 1; lo <= hi; ) {
+      const mid = (lo + hi) >> 1;
+      if (starts[mid] <= start) {
+        first = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    for (let i = first; i < starts.length; i++) {
       if (this.starts[i] >= end) break;
       if (this.ends[i] <= start) continue;
       const bodyStart = this.bodyStarts[i];
@@ -165,7 +179,8 @@ class TemplateScan {
         out.push({ path: `${dot.path}.${m[1]}`, range: { start: bodyStart + m.index, end: bodyStart + m.index + m[0].length } });
       }
     }
-    return out.sort((a, b) => a.range.start - b.range.start);
+    // `.Values` and relative mentions of one action interleave only inside a `with` scope.
+    return typeof dot === 'object' ? out.sort((a, b) => a.range.start - b.range.start) : out;
   }
 }
 
