@@ -2,7 +2,7 @@
 // the merge base of REF and HEAD, and lists the policy exceptions the change adds (reviewers must see those).
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { addedExceptions, diffWorkingTree, repoRelativePath, selectChanged, type AddedException, type ChangedSinceSummary } from '../core/changes';
+import { addedExceptions, diffWorkingTree, repoRelativePath, selectChanged, type AddedException, type ChangedSinceSummary, type WorkingTreeDiff } from '../core/changes';
 import { LineIndex } from '../core/positions';
 import type { FileReport, ScanReport } from '../core/report';
 import type { ImageRef } from '../core/types';
@@ -15,6 +15,8 @@ export interface ChangedSinceGate {
   unchangedRefs: (file: FileReport) => ImageRef[];
   changedCount: number;
   summary: ChangedSinceSummary;
+  /** The diff itself (`--admission` reads the merge base's manifests and policies through it). */
+  diff: WorkingTreeDiff;
 }
 
 /**
@@ -32,7 +34,7 @@ export async function applyChangedSince(scanned: ScanReport, ref: string, scanPa
     const text = readFileSync(policyAbs, 'utf8').replace(/^\uFEFF/, '');
     exceptionsAdded = addedExceptions(text, diff.files.get(policyRel), new LineIndex(text));
   }
-  return { ...selection, summary: { ref, mergeBase: diff.mergeBase, exceptionsAdded } };
+  return { ...selection, summary: { ref, mergeBase: diff.mergeBase, exceptionsAdded }, diff };
 }
 
 /** One line per added exception: who owns it and until when, so a reviewer can question it. */
@@ -46,6 +48,8 @@ export function changedSinceText(gate: ChangedSinceGate): string {
   const { ref, mergeBase, exceptionsAdded } = gate.summary;
   const totalRefs = gate.report.files.reduce((n, f) => n + f.refs.length + gate.unchangedRefs(f).length, 0);
   const out = [`Changed since ${ref} (merge base ${mergeBase.slice(0, 12)}): ${gate.changedCount} of ${totalRefs} image reference(s) added or changed; only their findings are reported.`];
+  const adm = gate.summary.admission;
+  if (adm) out.push(`Admission: ${adm.newDenials} new denial(s) compared with the merge base${adm.onUnchanged ? `, ${adm.onUnchanged} of them on unchanged references (a policy or the resource around them changed)` : ''}; denials the merge base already had are not reported.`);
   if (exceptionsAdded.length) {
     out.push(`${exceptionsAdded.length} policy exception(s) added or changed:`);
     for (const e of exceptionsAdded) out.push(`  ${describeAddedException(e)}`);

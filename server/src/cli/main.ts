@@ -71,7 +71,7 @@ export async function scanOutcome(opts: CliOptions, progress: Progress = NO_PROG
   // --locked: verified from .image-trust.lock only, never a registry.
   const extras = opts.locked
     ? await addLockedVerification(report, opts, policy, settings)
-    : opts.resolve || opts.verify || opts.admission ? await addResolution(report, opts, policy, settings, progress) : undefined;
+    : opts.resolve || opts.verify || opts.admission ? await addResolution(report, opts, policy, settings, progress, gate) : undefined;
   progress.end();
   const exitCode = extras?.enforceFailed && opts.failOn !== 'never' ? 1 : exitCodeFor(report, opts.failOn);
   return { report, gate, extras, exitCode };

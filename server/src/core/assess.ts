@@ -70,6 +70,16 @@ export function assessReference(ref: ImageRef, facts: ReferenceFacts, settings: 
   return out;
 }
 
+/**
+ * Only the admission findings of one reference, settings applied: `scan --admission --changed-since` reports the new
+ * denials of references the change did not touch (a policy changed), and nothing else about them.
+ */
+export function assessAdmission(ref: ImageRef, admission: AdmissionOutcome | null | undefined, settings: AssessmentSettings = {}): Finding[] {
+  return admissionFindings(ref, admission)
+    .map((f) => applySettings(f, ref.ignored, settings))
+    .filter((f): f is Finding => f !== null);
+}
+
 export interface AssessableFile {
   refs: readonly ImageRef[];
   /**

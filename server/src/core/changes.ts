@@ -135,6 +135,20 @@ export async function diffWorkingTree(cwd: string, ref: string): Promise<Working
   return { repoRoot, ref, mergeBase, files };
 }
 
+/**
+ * The text of `path` (repository-relative, `/` separators) at `commit`, as stored (no textconv, no filters); null when
+ * the commit has no such file. What `--changed-since --admission` reads the merge base's manifests and policies from.
+ */
+export async function fileAtCommit(repoRoot: string, commit: string, path: string): Promise<string | null> {
+  if (!/^[0-9a-f]{7,64}$/.test(commit) || path.startsWith('-') || /[\0\n]/.test(path)) return null;
+  try {
+    return await git(['cat-file', 'blob', `${commit}:${path}`], repoRoot);
+  } catch (err) {
+    if (err instanceof GitFailure) return null;
+    throw err;
+  }
+}
+
 /** Changed line ranges per repository-relative path (deleted files are absent): what the editor marks. */
 export async function changedLines(repoRoot: string, ref: string): Promise<Map<string, LineRange[]>> {
   const diff = await diffWorkingTree(repoRoot, ref);
@@ -434,6 +448,12 @@ export interface ChangedSinceSummary {
   ref: string;
   mergeBase: string;
   exceptionsAdded: AddedException[];
+  /**
+   * With `--admission`: admission denials the change introduces (admission evaluated at the merge base and in the
+   * working tree, each with its own policies); `onUnchanged` of them are on references the change did not touch
+   * (a policy, or the resource around the reference, changed).
+   */
+  admission?: { newDenials: number; onUnchanged: number };
 }
 
 function scalarText(node: unknown): string | null {

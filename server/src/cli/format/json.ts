@@ -26,6 +26,8 @@ export function jsonReference(file: FileReport, ref: ImageRef, extra: Record<str
 export interface JsonExtras {
   /** Per reference extra fields (resolve/verify results), keyed by the ref object. */
   referenceFields?: (file: FileReport, ref: ImageRef) => Record<string, unknown>;
+  /** With `--changed-since`: extra fields of an unchanged reference (`--admission`: its new denials). */
+  unchangedFields?: (file: FileReport, ref: ImageRef) => Record<string, unknown>;
   /**
    * `--changed-since`: the report holds the changed references; the unchanged ones are listed too, in document
    * order, each reference with `changed: true|false`, plus a top-level `changedSince` object.
@@ -38,7 +40,7 @@ export function formatJson(report: ScanReport, extras: JsonExtras = {}): string 
   const references = report.files.flatMap((f) => {
     if (!gate) return f.refs.map((r) => jsonReference(f, r, extras.referenceFields?.(f, r) ?? {}));
     const changed = f.refs.map((r) => ({ r, json: jsonReference(f, r, { ...extras.referenceFields?.(f, r), changed: true }) }));
-    const unchanged = gate.unchangedRefs(f).map((r) => ({ r, json: jsonReference(f, r, { changed: false }) }));
+    const unchanged = gate.unchangedRefs(f).map((r) => ({ r, json: jsonReference(f, r, { ...extras.unchangedFields?.(f, r), changed: false }) }));
     return [...changed, ...unchanged].sort((a, b) => a.r.range.start - b.r.range.start).map((x) => x.json);
   });
   const diagnostics = findingSources(report).flatMap((f) =>

@@ -92,6 +92,14 @@ function exceptionLines(summary: ChangedSinceSummary | undefined): string[] {
   ];
 }
 
+/** With `--admission --changed-since`: how many admission denials are new, and how many hit untouched references. */
+function admissionLines(summary: ChangedSinceSummary | undefined): string[] {
+  const a = summary?.admission;
+  if (!a || a.newDenials === 0) return [];
+  const unchanged = a.onUnchanged ? ` — ${a.onUnchanged} on reference(s) this change did not touch: a policy, or the resource around them, changed` : '';
+  return ['', `**Admission: ${a.newDenials} new denial(s)** compared with the merge base${unchanged}.`];
+}
+
 export function formatMarkdown(report: ScanReport, opts: MarkdownOptions = {}): string {
   const findings = findingSources(report).flatMap((f: Source) => f.findings.map((d) => ({ f, d })));
   const summary = opts.changedSince?.summary;
@@ -107,6 +115,7 @@ export function formatMarkdown(report: ScanReport, opts: MarkdownOptions = {}): 
     ...findings.map(({ f, d }) => row(f, d)),
     '',
     'Deploy by digest: a tag is a label that can move, a digest (`name:tag@sha256:…`) is the exact image you tested.',
+    ...admissionLines(summary),
     ...exceptionLines(summary),
   ];
   return `${out.join('\n')}\n`;
