@@ -61,7 +61,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<ImageT
     synchronize: {
       configurationSection: SECTION,
       // The policy, and the trust lock (pinned digests in it are verified from it).
-      fileEvents: [vscode.workspace.createFileSystemWatcher('**/.image-trust.yaml'), vscode.workspace.createFileSystemWatcher('**/.image-trust.lock')],
+      // YAML files: admission policies (Kyverno, ClusterImagePolicy) changed outside the editor are read again.
+      fileEvents: [vscode.workspace.createFileSystemWatcher('**/.image-trust.yaml'), vscode.workspace.createFileSystemWatcher('**/.image-trust.lock'), vscode.workspace.createFileSystemWatcher('**/*.{yaml,yml}')],
     },
     initializationOptions: {
       settings: readSettings(),

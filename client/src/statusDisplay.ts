@@ -8,10 +8,13 @@ export function statusText(tree: TreeResult): string {
   let unsigned = 0;
   let untrusted = 0;
   let invalid = 0;
+  let denied = 0;
   for (const f of tree.files) {
     for (const r of f.references) {
       if (r.status === 'pinned') pinned++;
       else if (r.status === 'unpinned') tags++;
+      // Denied at admission: a finding of the one judgement (admission-denied), as the diagnostics show it.
+      if (r.findings.some((f) => f.code === 'admission-denied')) denied++;
       if (r.trust?.status === 'unsigned') unsigned++;
       else if (r.trust?.status === 'untrusted') untrusted++;
       else if (r.trust?.status === 'invalid') invalid++;
@@ -21,6 +24,7 @@ export function statusText(tree: TreeResult): string {
   if (unsigned) parts.push(`${unsigned} unsigned`);
   if (untrusted) parts.push(`${untrusted} untrusted`);
   if (invalid) parts.push(`${invalid} invalid`);
+  if (denied) parts.push(`${denied} denied at admission`);
   if (tree.compareWith) {
     const changed = tree.files.reduce((n, f) => n + f.references.filter((r) => r.changed).length, 0);
     parts.push(tree.compareError ? `compare failed` : `${changed} changed vs ${tree.compareWith}`);

@@ -10,6 +10,7 @@ export type TreeNode =
   | { type: 'image'; id: string; name: string; refs: TreeReference[] }
   | { type: 'ref'; id: string; ref: TreeReference; showFile: boolean }
   | { type: 'digest'; id: string; ref: TreeReference }
+  | { type: 'admission'; id: string; ref: TreeReference }
   | { type: 'leaf'; id: string; label: string; description?: string; tooltip?: string; icon: vscode.ThemeIcon; contextValue?: string };
 
 const color = (id: string) => new vscode.ThemeColor(id);
@@ -28,6 +29,33 @@ function refIcon(r: TreeReference): vscode.ThemeIcon {
   if (r.trust?.status === 'verified' && r.status === 'pinned') return ICONS.ok;
   if (r.status === 'pinned' && !r.trust) return ICONS.loading;
   return r.status === 'pinned' ? ICONS.ok : ICONS.warn;
+}
+
+type Admission = NonNullable<TreeReference['admission']>[number];
+
+/** Whether the cluster would refuse the image for this result (Enforce/enforce, or no-match-policy deny). */
+function isDenial(a: Admission): boolean {
+  return a.result === 'denied' || (a.result === 'no-policy-matched' && /no-match-policy is deny/.test(a.message));
+}
+
+function admissionWord(a: Admission): string {
+  if (isDenial(a)) return a.result === 'denied' ? 'denied' : 'denied (no policy matched)';
+  return { admitted: 'admitted', audit: 'audit violation', error: 'error', 'not-evaluated': 'not evaluated', 'no-policy-matched': 'no policy matched' }[a.result] ?? a.result;
+}
+
+function admissionIcon(a: Admission): vscode.ThemeIcon {
+  if (isDenial(a)) return ICONS.error;
+  if (a.result === 'admitted') return ICONS.ok;
+  if (a.result === 'audit' || a.result === 'no-policy-matched') return ICONS.warn;
+  return ICONS.unknown;
+}
+
+function admissionSummary(list: Admission[] | null): string {
+  if (list === null) return 'evaluating…';
+  const denied = list.filter(isDenial).length;
+  if (denied) return `denied by ${denied} of ${list.length} polic${list.length === 1 ? 'y' : 'ies'}`;
+  if (list.every((a) => a.result === 'admitted')) return `admitted (${list.length} polic${list.length === 1 ? 'y' : 'ies'})`;
+  return list.map(admissionWord).join(', ');
 }
 
 function statusIcon(status: string): vscode.ThemeIcon {
@@ -80,10 +108,22 @@ export class TrustTreeProvider implements vscode.TreeDataProvider<TreeNode> {
         return node.refs.map((ref) => ({ type: 'ref', id: `iref:${ref.uri}:${ref.range.start.line}:${ref.range.start.character}`, ref, showFile: true }));
       case 'ref': {
         const d = node.ref.digest ?? node.ref.resolvedDigest;
-        return d ? [{ type: 'digest', id: `${node.id}:digest`, ref: node.ref }] : [];
+        const out: TreeNode[] = d ? [{ type: 'digest', id: `${node.id}:digest`, ref: node.ref }] : [];
+        if (node.ref.admission === null || node.ref.admission?.length) out.push({ type: 'admission', id: `${node.id}:admission`, ref: node.ref });
+        return out;
       }
       case 'digest':
         return this.digestChildren(node);
+      case 'admission':
+        return (node.ref.admission ?? []).map((a, i) => ({
+          type: 'leaf',
+          id: `${node.id}:${i}`,
+          label: `${a.engine === 'kyverno' ? 'Kyverno' : 'policy-controller'} ${a.policy}${a.rule ? ` · ${a.rule}` : ''}`,
+          description: admissionWord(a),
+          tooltip: [a.message, a.reason ? `Reason: ${a.reason}` : '', a.expected ? `Expected: ${a.expected}` : '', a.observed ? `Observed: ${a.observed}` : '', a.rewrite ? `Admission rewrites this to ${a.rewrite}` : '', a.policyFile ? `Policy file: ${a.policyFile}` : ''].filter(Boolean).join('\n'),
+          icon: admissionIcon(a),
+          contextValue: `imageTrust.admission.${a.result}`,
+        }));
       default:
         return [];
     }
@@ -125,7 +165,7 @@ export class TrustTreeProvider implements vscode.TreeDataProvider<TreeNode> {
       }
       case 'ref': {
         const r = node.ref;
-        const hasChildren = !!(r.digest ?? r.resolvedDigest);
+        const hasChildren = !!(r.digest ?? r.resolvedDigest) || r.admission === null || !!r.admission?.length;
         // Label: the short image name (`web:1.0`); description: registry / digest; tooltip: the full reference.
         const item = new vscode.TreeItem(shortName(r), hasChildren ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
         item.id = node.id;
@@ -153,6 +193,16 @@ export class TrustTreeProvider implements vscode.TreeDataProvider<TreeNode> {
         item.tooltip = d;
         item.iconPath = new vscode.ThemeIcon('symbol-key');
         item.contextValue = 'imageTrust.digest';
+        return item;
+      }
+      case 'admission': {
+        const list = node.ref.admission;
+        const item = new vscode.TreeItem('Admission', list?.length ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+        item.id = node.id;
+        item.description = admissionSummary(list);
+        item.tooltip = "What the workspace's Kyverno and policy-controller policies would decide for this image (a preview: the cluster decides).";
+        item.iconPath = list === null ? ICONS.loading : list.some(isDenial) ? ICONS.error : list.every((a) => a.result === 'admitted') ? ICONS.ok : list.some((a) => a.result === 'audit' || a.result === 'no-policy-matched') ? ICONS.warn : ICONS.unknown;
+        item.contextValue = 'imageTrust.admission';
         return item;
       }
       case 'leaf': {

@@ -1,6 +1,6 @@
 // Custom LSP messages and shared settings shape, read by both the server and the client. Type imports only (erased
 // from the client bundle): the tree's trust facts have the core's one shape, the same as the CLI's JSON.
-import type { AttestationFact, PolicyFact, SignatureFact, TrustFact } from './core/facts';
+import type { AdmissionFact, AttestationFact, PolicyFact, SignatureFact, TrustFact } from './core/facts';
 
 export const SECTION = 'imageTrust';
 
@@ -67,6 +67,11 @@ export interface TreeReference {
   summary: string;
   /** With "Compare with branch": whether the current branch adds or changes this reference; null when off. */
   changed: boolean | null;
+  /**
+   * What the workspace's admission policies decide (issue 11), the CLI's `admission[]` shape; empty when they do not
+   * apply; null while being evaluated.
+   */
+  admission: AdmissionFact[] | null;
 }
 
 export interface TreeFile {

@@ -142,6 +142,8 @@ describe('buildTree: one reference with everything known', () => {
               trust: { digest: PIN, status: 'verified', reason: 'Signed by release.pub.', cached: true, cacheAgeMs: 60_000, validUntil: '2027-01-01T00:00:00.000Z' },
               changed: true,
               summary: `pinned · signatures verified · ${moved}`,
+              // No admission policies (the default): admission does not apply.
+              admission: [],
             },
           ],
         },

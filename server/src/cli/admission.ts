@@ -4,19 +4,17 @@ import { realpathSync } from 'node:fs';
 import { relative, resolve, sep } from 'node:path';
 import type { AdmissionOutcome, AdmissionPolicySet, AdmissionResult } from '../core/admission/types';
 import { isDenial, newResults, type EvaluatedReference } from '../core/admission/changes';
-import { evaluateAdmission, type AdmissionEnv } from '../core/admission/evaluate';
+import { admissionTrustMaterial, evaluateAdmission, type AdmissionEnv } from '../core/admission/evaluate';
 import { mayHoldAdmissionPolicies, readAdmissionPolicies } from '../core/admission/read';
 import { ManifestResources } from '../core/admission/resource';
 import { analyzeText } from '../core/analyze';
 import { fileAtCommit, repoRelativePath, type WorkingTreeDiff } from '../core/changes';
-import type { Finding } from '../core/findings';
+import { admissionFacts } from '../core/facts';
 import { detectKind } from '../core/kinds';
 import type { LoadedPolicyFile } from '../core/policy-file';
 import type { RegistryClient } from '../core/registry';
 import type { FileReport, ScanReport } from '../core/report';
 import type { Resolution } from '../core/resolve';
-import { prepareTrust } from '../core/trust';
-import { trustMaterialFromRoot } from '../core/trust/signers';
 import type { ImageRef } from '../core/types';
 
 export interface AdmissionFacts {
@@ -26,8 +24,7 @@ export interface AdmissionFacts {
 
 /** The Sigstore trust material admission uses: the trust policy's `trustedRoot`, else the public-good root. */
 export function admissionMaterial(policy: LoadedPolicyFile): AdmissionEnv['material'] {
-  const root = policy.result.policy?.trustedRoot?.json;
-  return root !== undefined ? trustMaterialFromRoot(root) : prepareTrust([]).material;
+  return admissionTrustMaterial(policy.result.policy);
 }
 
 export async function evaluateReportAdmission(
@@ -165,36 +162,10 @@ export async function evaluateAdmissionChanges(
   };
 }
 
-/** The policy files' own problems (malformed, not evaluated), as findings of those files. */
-export function admissionPolicyFindings(report: ScanReport, set: AdmissionPolicySet): void {
-  for (const p of set.problems) {
-    const file = report.files.find((f: FileReport) => f.absPath === p.site.file);
-    if (!file) continue;
-    const message = `Admission policy: ${p.message}`;
-    const f: Finding = p.severity === 'information'
-      ? { code: 'admission-not-evaluated', severity: p.severity, message, range: p.site.range }
-      : { code: 'admission-policy-invalid', severity: p.severity, message, range: p.site.range };
-    file.findings.push(f);
-    file.findings.sort((a, b) => a.range.start - b.range.start);
-  }
-}
-
 /**
- * JSON `admission[]` of one reference (public contract: engine, policy, rule, result, reason, expected, observed).
- * With `--changed-since`, `isNew` marks each result: `new: true` for a denial the merge base did not have.
+ * JSON `admission[]` of one reference (public contract: engine, policy, rule, result, reason, expected, observed; the
+ * shape is core/facts.ts's, the editor's tree shows the same). With `--changed-since`, `isNew` marks each result.
  */
 export function admissionJson(outcome: AdmissionOutcome | null, pathOf: (abs: string) => string, isNew?: (r: AdmissionResult) => boolean): unknown[] {
-  return (outcome?.results ?? []).map((r: AdmissionResult) => ({
-    engine: r.engine,
-    policy: r.policy,
-    rule: r.rule,
-    result: r.result,
-    reason: r.reason,
-    message: r.message,
-    expected: r.expected,
-    observed: r.observed,
-    rewrite: r.rewrite,
-    policyFile: r.site.file ? pathOf(r.site.file) : null,
-    ...(isNew ? { new: isNew(r) } : {}),
-  }));
+  return admissionFacts(outcome, pathOf, isNew);
 }

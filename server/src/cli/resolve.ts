@@ -11,7 +11,7 @@ import type { CliOptions } from './args';
 import { cliRegistryClient } from './registry';
 import { addVerification } from './verify';
 import { NO_PROGRESS, type Progress } from './progress';
-import { admissionJson, admissionPolicyFindings, evaluateAdmissionChanges, evaluateReportAdmission } from './admission';
+import { admissionJson, evaluateAdmissionChanges, evaluateReportAdmission } from './admission';
 import type { ChangedSinceGate } from './changed-since';
 import { displayPath } from './paths';
 
@@ -41,7 +41,9 @@ export async function addResolution(report: ScanReport, opts: CliOptions, policy
     const outcome = admission?.of(ref);
     return changes && outcome ? { ...outcome, results: changes.newResultsOf(ref) } : outcome;
   };
-  assessReport(report, (ref) => ({ resolution: of(ref), verification: verified?.of(ref), admission: admissionOf(ref) }), settings);
+  // The admission policy files' own problems (malformed, not evaluated) are findings of those files.
+  const problemsOf = admission ? (f: FileReport) => admission.set.problems.filter((p) => p.site.file === f.absPath) : undefined;
+  assessReport(report, (ref) => ({ resolution: of(ref), verification: verified?.of(ref), admission: admissionOf(ref) }), settings, problemsOf);
   if (changes) {
     for (const f of report.files) {
       const denied = changes.unchangedWithNew(f);
@@ -50,7 +52,6 @@ export async function addResolution(report: ScanReport, opts: CliOptions, policy
     }
     gate!.summary.admission = { newDenials: changes.newDenials, onUnchanged: changes.onUnchanged };
   }
-  if (admission) admissionPolicyFindings(report, admission.set);
   const admissionFields = (ref: ImageRef) => {
     if (!admission) return {};
     const fresh = changes?.newResultsOf(ref);

@@ -2,8 +2,8 @@
 // (what the registry says) and policy findings (what the signatures say under the trust policy) are derived here,
 // then severity settings and suppression comments are applied as one final filter. The language server, the CLI
 // (`scan`, `tree`, every `--format`) and the tests call this; none of them merges findings itself.
-import { admissionFindings } from './admission/findings';
-import type { AdmissionOutcome } from './admission/types';
+import { admissionFindings, policyProblemFindings } from './admission/findings';
+import type { AdmissionOutcome, PolicyProblem } from './admission/types';
 import { problemFindings, referenceFindings, type Finding, type Severity, type SeverityOverrides } from './findings';
 import { lockFindings, type LockFact } from './lock';
 import { resolutionFindings, type Resolution } from './resolve';
@@ -89,6 +89,8 @@ export interface AssessableFile {
   problems?: readonly { message: string; range: OffsetRange; code?: string; ignored?: string[] }[];
   /** Findings about the file as a whole (too large, analysis failed). */
   fileFindings?: readonly Finding[];
+  /** When the file holds admission policies: their problems (malformed, not evaluated), with ranges in this file. */
+  admissionProblems?: readonly PolicyProblem[];
 }
 
 /** Every finding of one file, in document order. */
@@ -97,6 +99,7 @@ export function assessFile(file: AssessableFile, factsOf: (ref: ImageRef) => Ref
   const fileLevel = [
     ...(file.fileFindings ?? []).map((f) => applySettings(f, undefined, settings)),
     ...problemFindings([...problems]).map((f, i) => applySettings(f, problems[i].ignored, settings)),
+    ...policyProblemFindings(file.admissionProblems ?? []).map((f) => applySettings(f, undefined, settings)),
   ].filter((f): f is Finding => f !== null);
   return [...file.refs.flatMap((r) => assessReference(r, factsOf(r), settings)), ...fileLevel].sort(byPosition);
 }

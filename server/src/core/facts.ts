@@ -1,5 +1,6 @@
 // What is known about one reference, as one plain shape: the CLI's `scan --format json` and `tree --format json`
 // (a public contract: fields are added, never renamed or removed) and the editor's trust tree all render this.
+import type { AdmissionOutcome, AdmissionResult } from './admission/types';
 import type { Resolution } from './resolve';
 import type { ImageRef } from './types';
 import type { ReferenceVerification } from './verification';
@@ -101,4 +102,37 @@ export function verificationFacts(v: ReferenceVerification | null | undefined): 
         ? null
         : { digest: null, status: 'error', reason: 'digest unknown', cached: false, cacheAgeMs: null },
   };
+}
+
+/** One admission result (issue 11): the CLI's JSON `admission[]` entries and the editor's trust tree. */
+export interface AdmissionFact {
+  engine: string;
+  policy: string;
+  rule: string | null;
+  result: string;
+  reason: string | null;
+  message: string;
+  expected: string | null;
+  observed: string | null;
+  rewrite: string | null;
+  /** The policy file, as `pathOf` shows it (workspace-relative in the CLI). */
+  policyFile: string | null;
+  /** With `--changed-since`: whether the merge base lacks this result (a new denial). */
+  new?: boolean;
+}
+
+export function admissionFacts(outcome: AdmissionOutcome | null | undefined, pathOf: (abs: string) => string, isNew?: (r: AdmissionResult) => boolean): AdmissionFact[] {
+  return (outcome?.results ?? []).map((r) => ({
+    engine: r.engine,
+    policy: r.policy,
+    rule: r.rule,
+    result: r.result,
+    reason: r.reason,
+    message: r.message,
+    expected: r.expected,
+    observed: r.observed,
+    rewrite: r.rewrite,
+    policyFile: r.site.file ? pathOf(r.site.file) : null,
+    ...(isNew ? { new: isNew(r) } : {}),
+  }));
 }

@@ -1,6 +1,7 @@
 // A scan report: every file's references and findings, shared by the CLI formats (and later the tree view).
 import { analyzeText } from './analyze';
 import { assessFile, type AssessmentSettings, type ReferenceFacts } from './assess';
+import type { PolicyProblem } from './admission/types';
 import type { Finding } from './findings';
 import type { LineIndex } from './positions';
 import type { FileKind, ImageRef, OffsetRange } from './types';
@@ -45,9 +46,12 @@ export function reportFile(path: string, absPath: string, text: string, kind: Fi
   return file;
 }
 
-/** Re-assess every file with what the registry and the signatures said (one judgement: `assess.ts`). */
-export function assessReport(report: ScanReport, factsOf: (ref: ImageRef) => ReferenceFacts, settings: AssessmentSettings = {}): void {
-  for (const f of report.files) f.findings = assessFile(f, factsOf, settings);
+/**
+ * Re-assess every file with what the registry and the signatures said (one judgement: `assess.ts`);
+ * `admissionProblemsOf` gives the problems of the admission policies a file holds (`--admission`).
+ */
+export function assessReport(report: ScanReport, factsOf: (ref: ImageRef) => ReferenceFacts, settings: AssessmentSettings = {}, admissionProblemsOf?: (f: FileReport) => readonly PolicyProblem[]): void {
+  for (const f of report.files) f.findings = assessFile({ ...f, admissionProblems: admissionProblemsOf?.(f) }, factsOf, settings);
 }
 
 /** Every place with findings: the scanned files, then the policy file when it has problems. */

@@ -9,6 +9,8 @@ import { platformLabel, type Resolution } from '../core/resolve';
 import { familiarName } from '../core/reference';
 import type { ImageRef } from '../core/types';
 import type { ReferenceVerification } from '../core/verification';
+import { admissionSource } from '../core/admission/findings';
+import type { AdmissionOutcome, AdmissionResult } from '../core/admission/types';
 
 const ICON = { ok: '✅', warn: '⚠️', bad: '❌', unknown: '❔', busy: '⏳' } as const;
 
@@ -43,6 +45,39 @@ export interface HoverInput {
   update?: UpdateEvaluation;
   /** Whether the verification came from the trust lock (`.image-trust.lock`), or why the lock was not used. */
   lock?: LockState;
+  /**
+   * What the workspace's admission policies decide (issue 11): undefined while being evaluated, null when they do not
+   * apply (no policies, not a Kubernetes workload).
+   */
+  admission?: AdmissionOutcome | null;
+  /** The workspace has admission policies and this reference's outcome is on its way. */
+  admissionPending?: boolean;
+}
+
+const ADMISSION_WORDS: Record<AdmissionResult['result'], string> = {
+  admitted: `${ICON.ok} admitted`,
+  denied: `${ICON.bad} **denied**`,
+  audit: `${ICON.warn} **audit violation**`,
+  error: `${ICON.unknown} **error**`,
+  'not-evaluated': `${ICON.unknown} **not evaluated**`,
+  'no-policy-matched': `${ICON.warn} **no policy matched**`,
+};
+
+/** The "Admission" section: per policy, engine, policy and rule, the result, and why (expected vs observed). */
+function admissionDetails(i: HoverInput): string[] {
+  const a = i.admission;
+  if (a === null) return [];
+  if (a === undefined) return i.admissionPending ? [`${ICON.busy} **Admission**: evaluating the workspace's admission policies…`] : [];
+  if (a.results.length === 0) return ['**Admission**: no admission policy of the workspace covers this image'];
+  const out = ['**Admission** (the workspace\'s admission policies; the cluster decides):'];
+  for (const r of a.results) {
+    const word = r.result === 'no-policy-matched' && /no-match-policy is deny/.test(r.message) ? `${ICON.bad} **denied** (no policy matched)` : ADMISSION_WORDS[r.result];
+    out.push(`- ${word} by ${admissionSource(r)}: ${r.message}${r.reason ? ` (${code(r.reason)})` : ''}`);
+    if (r.expected) out.push(`  - expected: ${code(r.expected)}`);
+    if (r.observed) out.push(`  - observed: ${code(r.observed)}`);
+    if (r.rewrite) out.push(`  - admission rewrites this to ${code(r.rewrite)}`);
+  }
+  return [out.join('\n')];
 }
 
 function lockNote(i: HoverInput): string {
@@ -188,6 +223,7 @@ export function renderHover(i: HoverInput): string {
     const e = v.policy.exception;
     if (e) details.push(e.active ? `**Exception** by ${e.owner}: ${e.reason} — ${e.daysLeft} day(s) left` : `${ICON.warn} ${e.message}`);
   }
+  details.push(...admissionDetails(i));
   const next = i.findings.map((f) => `- [${f.code}](${i.rulesDocUri}#${f.code}): ${f.message}`);
   return [
     lines.join('\n'),

@@ -5,6 +5,7 @@ import { CodeActionKind, createConnection, ProposedFeatures, TextDocuments, Text
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { diffWorkingTree, isReferenceChanged, referenceSite, repoRelativePath, type WorkingTreeDiff } from '../core/changes';
 import { resolutionKey } from '../core/pinning';
+import { admissionFacts } from '../core/facts';
 import { assessFile, type AssessmentSettings } from '../core/assess';
 import type { SeverityOverrides } from '../core/findings';
 import type { ImageRef } from '../core/types';
@@ -20,6 +21,7 @@ import { PinCommands } from './pinCommands';
 import { INIT_POLICY_COMMAND, initPolicy } from './initPolicy';
 import { PolicyState, policyPathFor } from './policyState';
 import { ResolutionService } from './resolution';
+import { AdmissionService } from './admission';
 import { buildTree, type BranchComparison } from './tree';
 
 /** Short enough to feel immediate, long enough to skip work between keystrokes of a fast typist. */
@@ -46,6 +48,33 @@ let resolutions: ResolutionService;
 let initOptions: InitOptions | undefined;
 const policy = new PolicyState(() => policyPathFor(workspaceRoots[0], settings.policyPath));
 let pins: PinCommands;
+let admission: AdmissionService;
+/**
+ * Background work of several services as one busy signal. "Idle" is sent a tick later, so work that one service's
+ * answer queues in another (resolution, then admission) keeps the signal busy without a gap.
+ */
+const busySources = new Set<string>();
+let busyAnnounced = false;
+let idleTimer: NodeJS.Timeout | undefined;
+function setBusy(source: string, busy: boolean): void {
+  if (busy) busySources.add(source);
+  else busySources.delete(source);
+  if (busySources.size > 0) {
+    if (idleTimer) {
+      clearTimeout(idleTimer);
+      idleTimer = undefined;
+    } else if (!busyAnnounced) {
+      busyAnnounced = true;
+      void connection.sendNotification(BUSY_NOTIFICATION, { busy: true });
+    }
+  } else if (busyAnnounced && !idleTimer) {
+    idleTimer = setTimeout(() => {
+      idleTimer = undefined;
+      busyAnnounced = false;
+      void connection.sendNotification(BUSY_NOTIFICATION, { busy: false });
+    }, 0);
+  }
+}
 let updates: UpdateCommands;
 /** Diagnostics wait for the client's settings once, so the first ones already honour them. */
 let markSettingsReady: () => void = () => {};
@@ -69,12 +98,29 @@ connection.onInitialize((params) => {
       log: (m) => connection.console.log(m),
       policy: () => policy.current().result,
       relativePath,
-      onBusy: (busy) => void connection.sendNotification(BUSY_NOTIFICATION, { busy }),
+      onBusy: (busy) => setBusy('resolution', busy),
       // The trust lock at the workspace root: pinned digests in it are verified from it, without the network.
       lockFile: () => (workspaceRoots[0] ? join(workspaceRoots[0], LOCK_FILE) : undefined),
     },
     (keys) => republishFor(keys),
   );
+  admission = new AdmissionService({
+    roots: () => workspaceRoots,
+    openDocuments: () => documents.all().map((d) => ({ uri: d.uri, text: d.getText() })),
+    registry: () => resolutions.registry,
+    policy: () => policy.current(),
+    resolution: (ref) => resolutions.get(ref),
+    trusted: init?.workspaceTrusted !== false,
+    onEvaluated: (uris) => {
+      for (const uri of uris) {
+        const d = documents.get(uri);
+        if (d) publish(d);
+      }
+    },
+    onBusy: (busy) => setBusy('admission', busy),
+    ttlMs: () => settings.cacheTtlMinutes * 60_000,
+    log: (m) => connection.console.log(m),
+  });
   pins = new PinCommands(connection, documents, analyses, resolutions, () => workspaceRoots);
   updates = new UpdateCommands(connection, pins, resolutions, { policy: () => policy.current().result, settings: () => settings, relativePath, trusted: init?.workspaceTrusted !== false });
   return {
@@ -141,8 +187,13 @@ function assessmentSettings(): AssessmentSettings {
 /** Every finding of a document: the one judgement of the core, over what the registry and the policy said so far. */
 function findingsOf(uri: string, result: ReturnType<typeof analyses.analyze>) {
   const refs = result.analysis?.refs ?? [];
-  const factsOf = (r: ImageRef) => ({ resolution: resolutions.get(r) ?? null, verification: resolutions.verification(uri, r) ?? null });
-  return assessFile({ refs, problems: result.analysis?.problems ?? [], fileFindings: result.findings }, factsOf, assessmentSettings());
+  const factsOf = (r: ImageRef) => ({ resolution: resolutions.get(r) ?? null, verification: resolutions.verification(uri, r) ?? null, admission: admissionOf(uri, result, r) ?? null });
+  return assessFile({ refs, problems: result.analysis?.problems ?? [], fileFindings: result.findings, admissionProblems: admission.problems(uri) }, factsOf, assessmentSettings());
+}
+
+/** What the workspace's admission policies say about a reference of a Kubernetes document (undefined: not yet). */
+function admissionOf(uri: string, result: ReturnType<typeof analyses.analyze>, ref: ImageRef) {
+  return result.kind === 'kubernetes' ? admission.outcome(uri, result.version, result.lines.text, ref) : null;
 }
 
 function publishPolicyDocument(doc: TextDocument): void {
@@ -154,6 +205,8 @@ function publishPolicyDocument(doc: TextDocument): void {
   // Re-judge the other documents only when the policy changed (opening the file in force re-judges nothing).
   if (policy.current().result.hash === before) return;
   resolutions.clearVerifications();
+  // Its trustedRoot is the Sigstore deployment admission assumes the cluster trusts.
+  admission.invalidate();
   for (const other of documents.all()) if (other.uri !== doc.uri) publish(other);
 }
 
@@ -165,6 +218,7 @@ function publishNow(doc: TextDocument): void {
   const refs = result.analysis?.refs ?? [];
   const diagnostics = findingsOf(doc.uri, result).map((f) => toDiagnostic(f, result.lines, rulesDocUri));
   resolutions.enqueue(doc.uri, refs);
+  if (result.kind === 'kubernetes') admission.enqueue(doc.uri, result.version, result.lines.text, refs);
   void connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics });
   void connection.sendNotification(TREE_CHANGED_NOTIFICATION, { uri: doc.uri });
 }
@@ -181,9 +235,28 @@ function schedule(doc: TextDocument): void {
   );
 }
 
-documents.onDidOpen((e) => publish(e.document));
-documents.onDidChangeContent((e) => schedule(e.document));
+documents.onDidOpen((e) => {
+  // A policy opened with unsaved text (an edit applied to a closed file): the policies changed.
+  if (admission.documentOpened(e.document.uri, e.document.getText())) {
+    for (const d of documents.all()) if (d.uri !== e.document.uri) publish(d);
+  }
+  publish(e.document);
+});
+documents.onDidChangeContent((e) => {
+  // An edited admission policy (Kyverno, ClusterImagePolicy, their ConfigMaps and Secrets) re-judges every document.
+  if (admission.isPolicySource(e.document.uri, e.document.getText())) {
+    admission.invalidate();
+    for (const d of documents.all()) if (d.uri !== e.document.uri) schedule(d);
+  }
+  schedule(e.document);
+});
 documents.onDidClose((e) => {
+  admission.forgetDocument(e.document.uri);
+  // Closed unsaved: the policy on disk counts again.
+  if (admission.isPolicySource(e.document.uri, e.document.getText())) {
+    admission.invalidate();
+    for (const d of documents.all()) if (d.uri !== e.document.uri) publish(d);
+  }
   clearTimeout(timers.get(e.document.uri));
   timers.delete(e.document.uri);
   analyses.forget(e.document.uri);
@@ -218,6 +291,8 @@ connection.onHover((params) => {
     values: values && { ...values, label: relativePath(values.uri) },
     update: resolutions.updateEvaluation(doc.uri, ref),
     lock: resolutions.lockState(doc.uri, ref),
+    admission: admissionOf(doc.uri, a, ref),
+    admissionPending: a.kind === 'kubernetes' && admission.active && initOptions?.workspaceTrusted !== false,
   });
   resolutions.enqueue(doc.uri, [ref]);
   return { contents: { kind: 'markdown', value: markdown }, range: a.lines.rangeOf(ref.range) };
@@ -239,9 +314,13 @@ connection.onDefinition((params) => {
 });
 
 connection.onDidChangeWatchedFiles((params) => {
+  // Admission policies changed on disk (files not open in the editor): read them again, re-judge the open documents.
+  const policyFiles = params.changes.filter((c) => /\.ya?ml$/i.test(c.uri) && !documents.get(c.uri) && c.uri !== policy.uri);
+  if (policyFiles.some((c) => admission.diskFileChanged(c.uri))) for (const doc of documents.all()) publish(doc);
   if (params.changes.some((c) => c.uri === policy.uri) && !documents.get(policy.uri ?? '')) {
     policy.reloadFromDisk();
     resolutions.clearVerifications();
+    admission.invalidate();
     for (const doc of documents.all()) publish(doc);
   } else if (params.changes.some((c) => c.uri.endsWith(`/${LOCK_FILE}`))) {
     // A new trust lock: verdicts are derived again, from it where it covers the digest.
@@ -269,6 +348,8 @@ connection.onExecuteCommand(async (params) => {
       return updates.updateWorkspace();
     case REFRESH_COMMAND:
       resolutions.clear();
+      admission.forgetDiscoveries();
+      admission.invalidateDisk();
       policy.reloadFromDisk();
       for (const doc of documents.all()) publish(doc);
       return true;
@@ -290,6 +371,7 @@ connection.onExecuteCommand(async (params) => {
       const ref = a.analysis?.refs.find((r) => r.range.start <= offset && offset <= r.range.end);
       if (!ref) return false;
       resolutions.forget(doc.uri, ref);
+      admission.forgetDiscoveries();
       resolutions.enqueue(doc.uri, [ref]);
       return true;
     }
@@ -336,7 +418,12 @@ const branch: BranchComparison = {
 
 documents.onDidSave(() => void refreshBranchDiff());
 
-connection.onRequest(TREE_REQUEST, (): TreeResult => buildTree(analyses.all(), resolutions, (uri, a) => findingsOf(uri, a), branch));
+connection.onRequest(TREE_REQUEST, (): TreeResult =>
+  buildTree(analyses.all(), resolutions, (uri, a) => findingsOf(uri, a), branch, (d, ref) => {
+    const outcome = admissionOf(d.uri, d, ref);
+    return outcome ? { facts: admissionFacts(outcome, (abs) => relativePath(pathToFileURL(abs).toString())) } : outcome;
+  }),
+);
 
 documents.listen(connection);
 connection.listen();

@@ -1,7 +1,7 @@
 // Data for the trust tree (`imageTrust/tree`) and the status bar, from the per-document analyses and what the
 // background work has learned. The CLI's `tree` command renders the same shape.
 import type { Finding } from '../core/findings';
-import { resolutionFacts, verificationFacts } from '../core/facts';
+import { resolutionFacts, verificationFacts, type AdmissionFact } from '../core/facts';
 import type { Resolution } from '../core/resolve';
 import type { ReferenceVerification } from '../core/verification';
 import type { TreeReference, TreeResult } from '../protocol';
@@ -17,7 +17,10 @@ export interface BranchComparison {
   changed: (uri: string, ref: ImageRef, lines: LineIndex) => boolean | null;
 }
 
-export function buildTree(docs: DocumentAnalysis[], resolutions: ResolutionService, findingsOf: (uri: string, d: DocumentAnalysis) => Finding[], branch: BranchComparison): TreeResult {
+/** The admission facts of a reference (issue 11): undefined while being evaluated, null when they do not apply. */
+export type AdmissionOf = (d: DocumentAnalysis, ref: ImageRef) => { facts: AdmissionFact[] } | null | undefined;
+
+export function buildTree(docs: DocumentAnalysis[], resolutions: ResolutionService, findingsOf: (uri: string, d: DocumentAnalysis) => Finding[], branch: BranchComparison, admissionOf: AdmissionOf = () => null): TreeResult {
   const files = docs
     .filter((d) => d.kind && d.analysis && d.analysis.refs.length > 0)
     .sort((a, b) => a.uri.localeCompare(b.uri))
@@ -43,6 +46,7 @@ export function buildTree(docs: DocumentAnalysis[], resolutions: ResolutionServi
             findings: own.map((f) => ({ code: f.code, severity: f.severity, message: f.message })),
             ...treeFacts(r, res, v),
             changed: branch.changed(d.uri, r, d.lines),
+            admission: admissionFactsOf(admissionOf(d, r)),
             summary: [r.status, v?.trust ? `signatures ${v.trust.status}` : null, own[0]?.message].filter(Boolean).join(' · '),
           };
         }),
@@ -55,4 +59,8 @@ export function buildTree(docs: DocumentAnalysis[], resolutions: ResolutionServi
 function treeFacts(r: ImageRef, res: Resolution | undefined, v: ReferenceVerification | null | undefined) {
   const rf = resolutionFacts(r, res);
   return { resolvedDigest: rf.resolvedDigest, platforms: rf.platforms ?? [], ...verificationFacts(v) };
+}
+
+function admissionFactsOf(a: { facts: AdmissionFact[] } | null | undefined): AdmissionFact[] | null {
+  return a === undefined ? null : a === null ? [] : a.facts;
 }

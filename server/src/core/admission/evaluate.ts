@@ -5,9 +5,10 @@
 import type { ImageRef } from '../types';
 import type { RegistryReader } from '../registry/types';
 import type { Resolution } from '../resolve';
-import { discoverSignatures, verifyDiscovered, type DiscoveryResult, type PreparedTrust, type SignerSpec } from '../trust';
+import { discoverSignatures, prepareTrust, verifyDiscovered, type DiscoveryResult, type PreparedTrust, type SignerSpec } from '../trust';
 import { attestationPredicate } from '../trust/bundle';
-import { prepareSigner } from '../trust/signers';
+import { prepareSigner, trustMaterialFromRoot } from '../trust/signers';
+import type { Policy } from '../policy/types';
 import type { AttestationResult, SignatureResult, SignatureType } from '../trust/status';
 import { evaluateConditions } from './conditions';
 import { kyvernoFailureAction, kyvernoRuleVariants, pcResourceMatches, PC_KINDS, ruleMatches } from './match';
@@ -50,6 +51,12 @@ interface Check {
 
 const pass = (message: string): Check => ({ status: 'pass', reason: null, message });
 const notEvaluated = (why: string): Check => ({ status: 'not-evaluated', reason: 'admission-not-evaluated', message: `not evaluated: ${why}` });
+
+/** The Sigstore trust material admission assumes the cluster trusts: the trust policy's `trustedRoot`, else public-good. */
+export function admissionTrustMaterial(policy: Policy | null | undefined): AdmissionEnv['material'] {
+  const root = policy?.trustedRoot?.json;
+  return root !== undefined ? trustMaterialFromRoot(root) : prepareTrust([]).material;
+}
 
 function discover(env: AdmissionEnv, name: string, digest: string): Promise<DiscoveryResult> {
   env.discoveries ??= new Map();

@@ -3,7 +3,7 @@
 // because of the registry `admission-error`, anything not evaluated `admission-not-evaluated`. Admitted: no finding.
 import type { Finding } from '../findings';
 import type { ImageRef } from '../types';
-import type { AdmissionOutcome, AdmissionResult } from './types';
+import type { AdmissionOutcome, AdmissionResult, PolicyProblem } from './types';
 
 const ENGINE: Record<AdmissionResult['engine'], string> = { kyverno: 'Kyverno', 'policy-controller': 'policy-controller' };
 
@@ -41,4 +41,17 @@ export function admissionFindings(ref: ImageRef, outcome: AdmissionOutcome | nul
     out.push({ code: c.code, severity: c.severity, message, range: ref.range });
   }
   return out;
+}
+
+/**
+ * Problems of the admission policy files themselves (malformed: `admission-policy-invalid`; a feature that is not
+ * evaluated: `admission-not-evaluated`), as findings of the policy file, for the file whose path is `file`.
+ */
+export function policyProblemFindings(problems: readonly PolicyProblem[]): Finding[] {
+  return problems.map((p): Finding => {
+    const message = `Admission policy: ${p.message}`;
+    return p.severity === 'information'
+      ? { code: 'admission-not-evaluated', severity: p.severity, message, range: p.site.range }
+      : { code: 'admission-policy-invalid', severity: p.severity, message, range: p.site.range };
+  });
 }
