@@ -111,7 +111,11 @@ describe('admission preview in the editor: CLI == language server, hover, tree',
     await signAs(MALLORY, 'pc/mallory');
     mkdirSync(join(ws, 'policies'), { recursive: true });
     writeFileSync(join(ws, 'mock-root.json'), JSON.stringify(sigstore.trustedRoot));
-    writeFileSync(join(ws, '.image-trust.yaml'), 'version: 1\ntrustedRoot: ./mock-root.json\n');
+    // The trust policy trusts the acme workflow for gha/*: mallory's signature verifies, but under no trusted signer.
+    writeFileSync(
+      join(ws, '.image-trust.yaml'),
+      ['version: 1', 'trustedRoot: ./mock-root.json', 'rules:', '  - name: gha', `    match: ["${reg.host}/gha/**"]`, '    mode: audit', '    signers:', `      - keyless: { issuer: "${ISSUER}", subject: "${ACME}" }`, ''].join('\n'),
+    );
     const at = (r: Repo) => `${reg.host}/${r}@${images[r].digest}`;
     files['policies/admission.yaml'] = admissionPolicies(reg.host);
     files['pods.yaml'] = [
@@ -174,6 +178,89 @@ describe('admission preview in the editor: CLI == language server, hover, tree',
       const tagHover = ((await lsp.conn.sendRequest('textDocument/hover', { textDocument: { uri: podsUri }, position: tagged.range.start })) as Hover).contents as { value: string };
       assert.ok(tagHover.value.includes(`admission rewrites this to \`${reg.host}/gha/signed:1.0@${images['gha/signed'].digest}\``), tagHover.value);
       assert.match(tagHover.value, /evaluated as namespace "default"/);
+    } finally {
+      await lsp.stop();
+    }
+  });
+
+  /** The document's text with an LSP edit applied (insertions only, as "Add an attestor" makes). */
+  function applyEdit(text: string, edits: { range: { start: { line: number; character: number } }; newText: string }[]): string {
+    const lines = text.split('\n');
+    const offset = (p: { line: number; character: number }) => lines.slice(0, p.line).reduce((n, l) => n + l.length + 1, 0) + p.character;
+    let out = text;
+    for (const e of [...edits].sort((a, b) => offset(b.range.start) - offset(a.range.start))) out = out.slice(0, offset(e.range.start)) + e.newText + out.slice(offset(e.range.start));
+    return out;
+  }
+
+  test('"Add an attestor for this signer": Kyverno (file on disk), ClusterImagePolicy (open buffer) and .image-trust.yaml; re-evaluation admits', { timeout: 180_000 }, async () => {
+    // A copy of the workspace: the edits are written into it.
+    const ws2 = join(dir, 'ws-attestor');
+    mkdirSync(join(ws2, 'policies'), { recursive: true });
+    for (const name of ['.image-trust.yaml', 'mock-root.json', ...Object.keys(files)]) writeFileSync(join(ws2, name), readFileSync(join(ws, name)));
+    const lsp = await LspSession.start({ rootPath: ws2, initializationOptions: { cacheDir: join(dir, 'cache-lsp-attestor') } });
+    const uriOf = (name: string) => pathToFileURL(join(ws2, name)).toString();
+    const podsUri = uriOf('pods.yaml');
+    type Edit = { documentChanges: { textDocument: { uri: string; version: number | null }; edits: { range: { start: { line: number; character: number } }; newText: string }[] }[] };
+    const actionsFor = async (fragment: string, code: string) => {
+      const p = await lsp.diagnostics(podsUri, (x) => x.diagnostics.some((d) => d.code === code && podsText.split('\n')[d.range.start.line].includes(fragment)), 60_000);
+      const d = p.diagnostics.find((x) => x.code === code && podsText.split('\n')[x.range.start.line].includes(fragment))!;
+      return (await lsp.conn.sendRequest('textDocument/codeAction', { textDocument: { uri: podsUri }, range: d.range, context: { diagnostics: [d] } })) as { title: string; edit?: Edit }[];
+    };
+    const podsText = readFileSync(join(ws2, 'pods.yaml'), 'utf8');
+    const denied = (p: PublishDiagnosticsParams, fragment: string, policyName: string) =>
+      p.diagnostics.some((d) => d.code === 'admission-denied' && podsText.split('\n')[d.range.start.line].includes(fragment) && String(d.message).includes(policyName));
+    try {
+      const since = lsp.mark();
+      await lsp.open(podsUri, podsText);
+      await lsp.idle(since, 60_000);
+
+      // Kyverno: the policy file is not open; the edit is unversioned, the file written like an editor saves it.
+      const kyvernoActions = await actionsFor('/gha/mallory@', 'admission-denied');
+      const add = kyvernoActions.find((a) => a.title.startsWith('Add an attestor for this signer') && a.title.includes('ClusterPolicy/require-acme-signature, rule verify-gha'));
+      assert.ok(add, JSON.stringify(kyvernoActions.map((a) => a.title)));
+      assert.ok(add.title.includes('(https://github.com/mallory/app/.github/workflows/release.…)'), add.title);
+      const change = add.edit!.documentChanges[0];
+      assert.equal(change.textDocument.uri, uriOf('policies/admission.yaml'));
+      assert.equal(change.textDocument.version, null);
+      const before = readFileSync(join(ws2, 'policies/admission.yaml'), 'utf8');
+      const after = applyEdit(before, change.edits);
+      // Minimal: insertions only, and what they insert is exactly the attestor (and the count that makes it one of two).
+      assert.deepEqual(change.edits.map((e) => e.newText), ['count: 1\n              ', `\n                - keyless:\n                    subject: ${MALLORY}\n                    issuer: ${ISSUER}\n                    rekor:\n                      url: https://rekor.sigstore.dev`]);
+      writeFileSync(join(ws2, 'policies/admission.yaml'), after);
+      await lsp.conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uriOf('policies/admission.yaml'), type: 2 }] });
+      const admitted = await lsp.diagnostics(podsUri, (p) => !denied(p, '/gha/mallory@', 'require-acme-signature') && p.diagnostics.some((d) => d.code === 'admission-denied' && String(d.message).includes('acme-keyless')), 60_000);
+      assert.ok(!denied(admitted, '/gha/mallory@', 'require-acme-signature'));
+      const tree = await lsp.tree((t) => t.files.flatMap((f) => f.references).some((r) => r.text.includes('/gha/mallory@') && r.admission?.some((a) => a.policy === 'ClusterPolicy/require-acme-signature' && a.result === 'admitted')), { timeoutMs: 60_000 });
+      assert.ok(tree);
+
+      // policy-controller: applied in an open buffer (didOpen with the edited text, unsaved).
+      const pcActions = await actionsFor('/pc/mallory@', 'admission-denied');
+      const addPc = pcActions.find((a) => a.title.includes('to ClusterImagePolicy/acme-keyless'));
+      assert.ok(addPc, JSON.stringify(pcActions.map((a) => a.title)));
+      const pcChange = addPc.edit!.documentChanges[0];
+      assert.deepEqual(pcChange.edits.map((e) => e.newText), [`, { issuer: "${ISSUER}", subject: "${MALLORY}" }`.replace(/"/g, '')]);
+      await lsp.open(uriOf('policies/admission.yaml'), applyEdit(after, pcChange.edits));
+      await lsp.diagnostics(podsUri, (p) => !denied(p, '/pc/mallory@', 'acme-keyless') && !denied(p, '/gha/mallory@', 'require-acme-signature'), 60_000);
+
+      // .image-trust.yaml: the untrusted-signer finding gets the same action for the trust policy's rule.
+      const trustActions = await actionsFor('/gha/mallory@', 'untrusted-signer');
+      const addTrust = trustActions.find((a) => a.title.endsWith('to .image-trust.yaml, rule gha'));
+      assert.ok(addTrust, JSON.stringify(trustActions.map((a) => a.title)));
+      const trustChange = addTrust.edit!.documentChanges[0];
+      assert.equal(trustChange.textDocument.uri, uriOf('.image-trust.yaml'));
+      const policyText = applyEdit(readFileSync(join(ws2, '.image-trust.yaml'), 'utf8'), trustChange.edits);
+      writeFileSync(join(ws2, '.image-trust.yaml'), policyText);
+      await lsp.conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uriOf('.image-trust.yaml'), type: 2 }] });
+      await lsp.diagnostics(podsUri, (p) => !p.diagnostics.some((d) => d.code === 'untrusted-signer' && podsText.split('\n')[d.range.start.line].includes('/gha/mallory@')) && p.diagnostics.some((d) => d.code === 'admission-denied'), 60_000);
+
+      // Offered only where it admits: an image signed by the acme workflow needs no attestor; an unsigned one has no signer.
+      for (const fragment of ['/pc/unmatched@']) {
+        const p = await lsp.diagnostics(podsUri);
+        const d = p.diagnostics.find((x) => podsText.split('\n')[x.range.start.line].includes(fragment));
+        if (!d) continue;
+        const none = (await lsp.conn.sendRequest('textDocument/codeAction', { textDocument: { uri: podsUri }, range: d.range, context: { diagnostics: [d] } })) as { title: string }[];
+        assert.ok(!none.some((a) => a.title.startsWith('Add an attestor')), JSON.stringify(none));
+      }
     } finally {
       await lsp.stop();
     }

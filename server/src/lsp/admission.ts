@@ -76,10 +76,8 @@ export class AdmissionService {
     return disk;
   }
 
-  /** The policies in force: the workspace's files, each open one as it is in the editor. */
-  policies(): AdmissionPolicySet {
-    if (this.set) return this.set;
-    if (!this.deps.trusted) return (this.set = emptyPolicySet());
+  /** The texts the policies are read from: the workspace's files, each open one as it is in the editor. */
+  private policyTexts(): Map<string, string> {
     const texts = new Map(this.readDisk());
     for (const d of this.deps.openDocuments()) {
       const p = fsPath(d.uri);
@@ -87,8 +85,33 @@ export class AdmissionService {
       if (mayHoldAdmissionPolicies(d.text)) texts.set(p, d.text);
       else texts.delete(p);
     }
-    this.set = readAdmissionPolicies([...texts].map(([file, text]) => ({ file, text })));
+    return texts;
+  }
+
+  /** The policies in force. */
+  policies(): AdmissionPolicySet {
+    if (this.set) return this.set;
+    if (!this.deps.trusted) return (this.set = emptyPolicySet());
+    this.set = readAdmissionPolicies([...this.policyTexts()].map(([file, text]) => ({ file, text })));
     return this.set;
+  }
+
+  /** The text a policy file was read from (its ranges are offsets into it), or undefined. */
+  policyText(file: string): string | undefined {
+    return this.policyTexts().get(file);
+  }
+
+  /**
+   * What admission would decide for one reference if the policy file `file` read `text` instead: for offering an
+   * edit only when it really changes the outcome. Uses the signatures already found (no new registry work).
+   */
+  async simulate(uri: string, version: number, docText: string, ref: ImageRef, file: string, text: string): Promise<AdmissionOutcome | null> {
+    const texts = this.policyTexts();
+    texts.set(file, text);
+    const set = readAdmissionPolicies([...texts].map(([f, t]) => ({ file: f, text: t })));
+    const resource = this.resourcesOf(uri, version, docText).at(ref.range.start);
+    const env: AdmissionEnv = { reader: this.deps.registry(), material: admissionTrustMaterial(this.deps.policy().result.policy), now: new Date(), discoveries: this.discoveries };
+    return evaluateAdmission(ref, resource, set, this.deps.resolution(ref) ?? null, env).catch(() => null);
   }
 
   /** Whether the workspace holds any admission policy (else nothing is evaluated and nothing is shown). */

@@ -22,6 +22,7 @@ import { INIT_POLICY_COMMAND, initPolicy } from './initPolicy';
 import { PolicyState, policyPathFor } from './policyState';
 import { ResolutionService } from './resolution';
 import { AdmissionService } from './admission';
+import { attestorActions } from './attestorActions';
 import { buildTree, type BranchComparison } from './tree';
 
 /** Short enough to feel immediate, long enough to skip work between keystrokes of a fast typist. */
@@ -329,10 +330,26 @@ connection.onDidChangeWatchedFiles((params) => {
   }
 });
 
-connection.onCodeAction((params) => {
+connection.onCodeAction(async (params) => {
   const doc = documents.get(params.textDocument.uri);
   if (!doc) return [];
-  return codeActions(params, doc, analyses.analyze(doc.uri, doc.version, doc.getText()), resolutions);
+  const a = analyses.analyze(doc.uri, doc.version, doc.getText());
+  const actions = codeActions(params, doc, a, resolutions);
+  // "Add an attestor for this signer": only where re-evaluation with the edited policy admits the image.
+  const attestors = await attestorActions(params, doc, a, {
+    admission,
+    openDocument: (uri) => documents.get(uri),
+    admissionOf: (ref) => admissionOf(doc.uri, a, ref),
+    verificationOf: (ref) => resolutions.verification(doc.uri, ref),
+    resolutionOf: (ref) => resolutions.get(ref),
+    policy: () => policy.current(),
+    registry: () => resolutions.registry,
+    relativePath,
+  }).catch((err) => {
+    connection.console.log(`attestor actions failed: ${(err as Error).message}`);
+    return [];
+  });
+  return [...actions, ...attestors];
 });
 
 connection.onExecuteCommand(async (params) => {

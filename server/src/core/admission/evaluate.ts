@@ -18,6 +18,7 @@ import type {
   AdmissionPolicySet,
   AdmissionReason,
   AdmissionResult,
+  AttestorTarget,
   KyvernoAttestation,
   KyvernoAttestor,
   KyvernoAttestorSet,
@@ -47,6 +48,7 @@ interface Check {
   expected?: string | null;
   observed?: string | null;
   observedSigners?: { subject: string; issuer: string }[];
+  fixTarget?: AttestorTarget;
 }
 
 const pass = (message: string): Check => ({ status: 'pass', reason: null, message });
@@ -209,7 +211,10 @@ function checkSet(c: Ctx, set: KyvernoAttestorSet, check: (a: KyvernoAttestor) =
   const reachable = passed + failures.filter((f) => f.status === 'error' || f.status === 'not-evaluated').length >= required;
   if (reachable && worst.status !== 'fail') return { ...worst, message: `${worst.message}${counted}` };
   const fail = pick('fail') ?? worst;
-  return { ...fail, status: 'fail', message: `${fail.message}${counted}`, observedSigners: failures.flatMap((f) => f.observedSigners ?? []) };
+  const observedSigners = failures.flatMap((f) => f.observedSigners ?? []);
+  // An attestor for an observed signer goes into the innermost set that refused it.
+  const fixTarget = fail.fixTarget ?? (observedSigners.length ? { kind: 'kyverno-attestor-set' as const, site: set.site } : undefined);
+  return { ...fail, status: 'fail', message: `${fail.message}${counted}`, observedSigners, ...(fixTarget ? { fixTarget } : {}) };
 }
 
 function predicateTypesPresent(d: DiscoveryResult, c: Ctx): string[] {
@@ -322,6 +327,7 @@ function toResult(base: Omit<AdmissionResult, 'result' | 'reason' | 'message' | 
     observed: check.observed ?? base.observed ?? null,
     rewrite,
     ...(check.observedSigners?.length ? { observedSigners: check.observedSigners } : {}),
+    ...(check.observedSigners?.length && check.fixTarget ? { fixTarget: check.fixTarget } : {}),
   };
 }
 
@@ -434,7 +440,10 @@ async function evaluatePolicyController(set: AdmissionPolicySet, ref: ImageRef, 
       continue;
     }
     const observedSigners = checks.flatMap((x) => x.c.observedSigners ?? []);
-    const c = { ...decisive.c, ...(observedSigners.length ? { observedSigners } : {}), message: checks.length > 1 ? `no authority passed: ${checks.map((x) => x.c.message).join('; ')}` : decisive.c.message };
+    // An identity for an observed signer goes into the first keyless authority that refused it.
+    const refusing = checks.find((x) => x.a.keyless && x.c.observedSigners?.length);
+    const fixTarget = refusing ? { kind: 'pc-authority' as const, site: refusing.a.site } : undefined;
+    const c = { ...decisive.c, ...(observedSigners.length ? { observedSigners } : {}), ...(fixTarget ? { fixTarget } : {}), message: checks.length > 1 ? `no authority passed: ${checks.map((x) => x.c.message).join('; ')}` : decisive.c.message };
     out.push(toResult({ ...base, rule: decisive.a.name }, c, p.mode === 'warn' ? 'audit' : 'denied', null, p.mode));
   }
   return out;

@@ -248,6 +248,16 @@ export interface AdmissionResult {
   site: Site;
   /** Observed keyless identities that verified cryptographically but no attestor accepted (for "Add an attestor"). */
   observedSigners?: { subject: string; issuer: string }[];
+  /**
+   * Where an attestor for an observed signer would go: the Kyverno attestor set whose entries refused it, or the
+   * policy-controller keyless authority whose identities did.
+   */
+  fixTarget?: AttestorTarget;
+}
+
+export interface AttestorTarget {
+  kind: 'kyverno-attestor-set' | 'pc-authority';
+  site: Site;
 }
 
 /** Admission facts of one reference: every policy that had something to say, or why none did. */
