@@ -238,7 +238,9 @@ spec: {}
     assert.ok(messages.some((m) => m.includes('invalid glob') && m.endsWith('@"ghcr.io/acme/ap?"')), messages.join('\n'));
     assert.ok(messages.some((m) => m.includes('subjectRegExp is not a valid regular expression')), messages.join('\n'));
     assert.ok(messages.some((m) => m.includes('KMS')), messages.join('\n'));
-    assert.equal(set.notEvaluated.length, 1);
+    assert.equal(set.imageValidating.length, 1);
+    assert.ok(messages.some((m) => m.startsWith('error: ImageValidatingPolicy ivpol has no validationActions')), messages.join('\n'));
+    assert.ok(messages.some((m) => m.startsWith('error: ImageValidatingPolicy ivpol has no validations')), messages.join('\n'));
     assert.equal(set.policyController[0].authorities[0].unsupported.length, 1);
   });
   test('a Secret in the workspace supplies a key; a missing one is not evaluated', () => {

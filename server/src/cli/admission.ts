@@ -37,6 +37,7 @@ export async function evaluateReportAdmission(
   const set = readAdmissionPolicies(report.files.filter((f) => f.kind === 'kubernetes').map((f) => ({ file: f.absPath, text: f.lines.text })));
   const results = new Map<ImageRef, AdmissionOutcome | null>();
   const env: AdmissionEnv = opts.env ?? { reader: client, material: admissionMaterial(policy), now: new Date() };
+  env.digestOf ??= digestLookup(report.files.flatMap((f) => [...f.refs, ...(opts.extraRefs?.(f) ?? [])]), resolutionOf);
   await Promise.all(
     report.files
       .filter((f) => f.kind === 'kubernetes')
@@ -44,10 +45,20 @@ export async function evaluateReportAdmission(
         const refs = [...f.refs, ...(opts.extraRefs?.(f) ?? [])];
         if (refs.length === 0) return;
         const resources = new ManifestResources(f.lines.text);
-        for (const ref of refs) results.set(ref, await evaluateAdmission(ref, resources.at(ref.range.start), set, resolutionOf(ref), env).catch(() => null));
+        for (const ref of refs) results.set(ref, await evaluateAdmission(ref, resources.at(ref.range.start), set, resolutionOf(ref), env, resources.objectAt(ref.range.start)).catch(() => null));
       }),
   );
   return { set, of: (ref) => results.get(ref) ?? null };
+}
+
+/** The digests the references' tags resolved to, by the image as written (for the other images of a resource). */
+export function digestLookup(refs: readonly ImageRef[], resolutionOf: (ref: ImageRef) => Resolution | null): (image: string) => string | null {
+  const by = new Map<string, string>();
+  for (const r of refs) {
+    const d = r.parsed?.digest ?? resolutionOf(r)?.tagDigest;
+    if (d && !by.has(r.reference)) by.set(r.reference, d);
+  }
+  return (image) => by.get(image) ?? null;
 }
 
 /** What `--admission --changed-since` found: every outcome (JSON), and the new results (the findings). */
@@ -131,13 +142,14 @@ export async function evaluateAdmissionChanges(
   await resolveMore([...kube.flatMap(extra), ...baseAnalyses.flatMap((b) => b.refs)]);
 
   const env: AdmissionEnv = { reader: client, material: admissionMaterial(policy), now: new Date() };
-  const current = await evaluateReportAdmission(report, client, resolutionOf, policy, { extraRefs: extra, env });
+  const current = await evaluateReportAdmission(report, client, resolutionOf, policy, { extraRefs: extra, env: { ...env, discoveries: (env.discoveries = new Map()) } });
+  const baseEnv: AdmissionEnv = { ...env, digestOf: digestLookup(baseAnalyses.flatMap((b) => b.refs), resolutionOf) };
   const baseSet = readAdmissionPolicies(base.map((b) => ({ file: resolve(diff.repoRoot, b.path), text: b.text })));
   const baseSide: EvaluatedReference<null>[] = [];
   for (const b of baseAnalyses) {
     for (const ref of b.refs) {
       const resource = b.resources.at(ref.range.start);
-      const outcome = await evaluateAdmission(ref, resource, baseSet, resolutionOf(ref), env).catch(() => null);
+      const outcome = await evaluateAdmission(ref, resource, baseSet, resolutionOf(ref), baseEnv, b.resources.objectAt(ref.range.start)).catch(() => null);
       baseSide.push({ item: null, site: { path: b.path, reference: ref.reference, resource }, outcome });
     }
   }

@@ -24,6 +24,8 @@ export interface AdmissionDeps {
   registry: () => RegistryClient;
   policy: () => LoadedPolicyFile;
   resolution: (ref: ImageRef) => Resolution | undefined;
+  /** The references of an open document (its analysis). */
+  documentRefs: (uri: string) => readonly ImageRef[];
   /** Restricted Mode: no registry, so no admission evaluation. */
   trusted: boolean;
   /** Evaluations finished for these documents: re-publish them. */
@@ -109,15 +111,28 @@ export class AdmissionService {
     const texts = this.policyTexts();
     texts.set(file, text);
     const set = readAdmissionPolicies([...texts].map(([f, t]) => ({ file: f, text: t })));
-    const resource = this.resourcesOf(uri, version, docText).at(ref.range.start);
-    const env: AdmissionEnv = { reader: this.deps.registry(), material: admissionTrustMaterial(this.deps.policy().result.policy), now: new Date(), discoveries: this.discoveries };
-    return evaluateAdmission(ref, resource, set, this.deps.resolution(ref) ?? null, env).catch(() => null);
+    const resources = this.resourcesOf(uri, version, docText);
+    const env: AdmissionEnv = { reader: this.deps.registry(), material: admissionTrustMaterial(this.deps.policy().result.policy), now: new Date(), discoveries: this.discoveries, digestOf: this.digestOf(uri) };
+    return evaluateAdmission(ref, resources.at(ref.range.start), set, this.deps.resolution(ref) ?? null, env, resources.objectAt(ref.range.start)).catch(() => null);
+  }
+
+  /** Digests of the tags written in a document (their resolutions so far), for the other images of a resource. */
+  private digestOf(uri: string): (image: string) => string | null {
+    const refs = this.deps.documentRefs(uri);
+    return (image) => {
+      for (const r of refs) {
+        if (r.reference !== image) continue;
+        const d = r.parsed?.digest ?? this.deps.resolution(r)?.tagDigest;
+        if (d) return d;
+      }
+      return null;
+    };
   }
 
   /** Whether the workspace holds any admission policy (else nothing is evaluated and nothing is shown). */
   get active(): boolean {
     const s = this.policies();
-    return s.kyverno.length > 0 || s.policyController.length > 0 || s.notEvaluated.length > 0;
+    return s.kyverno.length > 0 || s.policyController.length > 0 || s.imageValidating.length > 0 || s.notEvaluated.length > 0;
   }
 
   /** The problems of the policies in the file at `uri` (malformed, not evaluated). */
@@ -211,7 +226,9 @@ export class AdmissionService {
     if (!this.deps.trusted || !this.active) return;
     const wanted = refs.filter((r) => this.outcome(uri, version, text, r) === undefined && r.parsed && r.status !== 'invalid' && r.status !== 'templated');
     // A tag is evaluated once its digest is known (or its resolution failed): the resolution service asks for it.
-    const ready = wanted.filter((r) => r.parsed!.digest || this.deps.resolution(r) !== undefined);
+    const known = (r: ImageRef) => !r.parsed || !!r.parsed.digest || r.status === 'invalid' || r.status === 'templated' || this.deps.resolution(r) !== undefined;
+    // ImageValidatingPolicies see every image of a resource: wait until the document's tags are all resolved.
+    const ready = this.policies().imageValidating.length && !refs.every(known) ? [] : wanted.filter(known);
     if (ready.length === 0) return;
     const wasIdle = this.pending.size === 0 && !this.running;
     this.pending.set(uri, { uri, version, text, refs: ready });
@@ -230,14 +247,15 @@ export class AdmissionService {
         this.pending.clear();
         if (Date.now() - this.discoveredAt > this.deps.ttlMs()) this.forgetDiscoveries();
         const set = this.policies();
-        const env: AdmissionEnv = { reader: this.deps.registry(), material: admissionTrustMaterial(this.deps.policy().result.policy), now: new Date(), discoveries: this.discoveries };
+        const material = admissionTrustMaterial(this.deps.policy().result.policy);
         for (const item of batch) {
+          const env: AdmissionEnv = { reader: this.deps.registry(), material, now: new Date(), discoveries: this.discoveries, digestOf: this.digestOf(item.uri) };
           const resources = this.resourcesOf(item.uri, item.version, item.text);
           for (const ref of item.refs) {
             const resource = resources.at(ref.range.start);
             const key = this.key(item.uri, ref, resource);
             if (this.outcomes.has(key)) continue;
-            const outcome = await evaluateAdmission(ref, resource, set, this.deps.resolution(ref) ?? null, env).catch((err) => {
+            const outcome = await evaluateAdmission(ref, resource, set, this.deps.resolution(ref) ?? null, env, resources.objectAt(ref.range.start)).catch((err) => {
               this.deps.log(`admission evaluation failed for ${ref.reference}: ${(err as Error).message}`);
               return null;
             });

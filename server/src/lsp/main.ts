@@ -111,6 +111,7 @@ connection.onInitialize((params) => {
     registry: () => resolutions.registry,
     policy: () => policy.current(),
     resolution: (ref) => resolutions.get(ref),
+    documentRefs: (uri) => analyses.get(uri)?.analysis?.refs ?? [],
     trusted: init?.workspaceTrusted !== false,
     onEvaluated: (uris) => {
       for (const uri of uris) {

@@ -11,6 +11,7 @@ import { prepareSigner, trustMaterialFromRoot } from '../trust/signers';
 import type { Policy } from '../policy/types';
 import type { AttestationResult, SignatureResult, SignatureType } from '../trust/status';
 import { evaluateConditions } from './conditions';
+import { evaluateImageValidating, ivResourceMatches } from './ivpol';
 import { kyvernoFailureAction, kyvernoRuleVariants, pcResourceMatches, PC_KINDS, ruleMatches } from './match';
 import { ggcrParseReference, kyvernoImage, kyvernoMatchesAny, policyControllerGlobMatch, policyControllerResolved } from './names';
 import type {
@@ -38,10 +39,15 @@ export interface AdmissionEnv {
   signal?: AbortSignal;
   /** Discovery results per `name@digest`, shared by every policy and reference of one evaluation. */
   discoveries?: Map<string, Promise<DiscoveryResult>>;
+  /**
+   * The digest a tag written elsewhere in the same manifests resolves to, when known (ImageValidatingPolicy
+   * validations see every image of the resource, after mutateDigest).
+   */
+  digestOf?: (image: string) => string | null;
 }
 
 /** The outcome of one check (an attestor entry, a set, an authority, a verifyImages entry). */
-interface Check {
+export interface Check {
   status: 'pass' | 'fail' | 'error' | 'not-evaluated';
   reason: AdmissionReason | null;
   message: string;
@@ -60,7 +66,7 @@ export function admissionTrustMaterial(policy: Policy | null | undefined): Admis
   return root !== undefined ? trustMaterialFromRoot(root) : prepareTrust([]).material;
 }
 
-function discover(env: AdmissionEnv, name: string, digest: string): Promise<DiscoveryResult> {
+export function discover(env: AdmissionEnv, name: string, digest: string): Promise<DiscoveryResult> {
   env.discoveries ??= new Map();
   const key = `${name}@${digest}`;
   let p = env.discoveries.get(key);
@@ -71,7 +77,7 @@ function discover(env: AdmissionEnv, name: string, digest: string): Promise<Disc
   return p;
 }
 
-function prepare(env: AdmissionEnv, specs: SignerSpec[]): PreparedTrust | string {
+export function prepare(env: AdmissionEnv, specs: SignerSpec[]): PreparedTrust | string {
   try {
     return { signers: specs.map(prepareSigner), material: env.material };
   } catch (err) {
@@ -79,12 +85,12 @@ function prepare(env: AdmissionEnv, specs: SignerSpec[]): PreparedTrust | string
   }
 }
 
-function discoveryError(d: DiscoveryResult): Check {
+export function discoveryError(d: DiscoveryResult): Check {
   return { status: 'error', reason: 'admission-registry-error', message: `the registry could not be searched completely: ${d.errors.slice(0, 3).join('; ')}` };
 }
 
 /** Why no signature of `sigs` verified under `spec`: the most precise reason the results allow. */
-function classify(spec: SignerSpec, sigs: readonly SignatureResult[], what: string, d: DiscoveryResult): Check {
+export function classify(spec: SignerSpec, sigs: readonly SignatureResult[], what: string, d: DiscoveryResult): Check {
   const observedSigners = sigs.filter((s) => s.status === 'untrusted' && s.signer && s.issuer && s.reason.startsWith('Signed by')).map((s) => ({ subject: s.signer!, issuer: s.issuer! }));
   const observed = [...new Set(sigs.map((s) => (s.signer ? `${s.signer}${s.issuer ? ` (issuer ${s.issuer})` : ''}` : s.type === 'notation' ? 'a Notation signature' : 'a key signature')))].join(', ') || null;
   if (sigs.length === 0) {
@@ -335,7 +341,7 @@ function toResult(base: Omit<AdmissionResult, 'result' | 'reason' | 'message' | 
 // Sigstore policy-controller
 
 /** cosign's predicate type names (`--type`) as policy-controller accepts them; a URI stands for itself. */
-const PREDICATE_ALIASES: Record<string, string> = {
+export const PREDICATE_ALIASES: Record<string, string> = {
   custom: 'https://cosign.sigstore.dev/attestation/v1',
   slsaprovenance: 'https://slsa.dev/provenance/v0.2',
   slsaprovenance02: 'https://slsa.dev/provenance/v0.2',
@@ -456,14 +462,22 @@ async function evaluatePolicyController(set: AdmissionPolicySet, ref: ImageRef, 
  * belongs to; a manifest without `metadata.namespace` is taken to be applied to `default` (said in the results).
  * Returns null when admission does not apply (no parsed reference, or no policies in the workspace).
  */
-export async function evaluateAdmission(ref: ImageRef, resource: ResourceInfo | null, set: AdmissionPolicySet, resolution: Resolution | null, env: AdmissionEnv): Promise<AdmissionOutcome | null> {
+export async function evaluateAdmission(ref: ImageRef, resource: ResourceInfo | null, set: AdmissionPolicySet, resolution: Resolution | null, env: AdmissionEnv, object?: Record<string, unknown> | null): Promise<AdmissionOutcome | null> {
   if (!ref.parsed || ref.status === 'invalid' || ref.status === 'templated') return null;
-  if (set.kyverno.length === 0 && set.policyController.length === 0 && set.notEvaluated.length === 0) return null;
+  if (set.kyverno.length === 0 && set.policyController.length === 0 && set.imageValidating.length === 0 && set.notEvaluated.length === 0) return null;
   if (!resource) return null;
   const namespace = resource.namespace ?? 'default';
   const results: AdmissionResult[] = [];
   for (const p of set.kyverno) results.push(...(await evaluateKyverno(p, ref, resource, namespace, set, resolution, env)));
   results.push(...(await evaluatePolicyController(set, ref, resource, resolution, env)));
+  for (const p of set.imageValidating) {
+    if (!object) {
+      if (ivResourceMatches(p, resource, namespace)) results.push({ engine: 'kyverno', policy: `${p.kind}/${p.name}`, rule: null, result: 'not-evaluated', reason: 'admission-not-evaluated', message: 'not evaluated: the manifest could not be read as one object', expected: null, observed: null, rewrite: null, site: p.site });
+      continue;
+    }
+    const r = await evaluateImageValidating({ policy: p, ref, resource, object, namespace, resolution, env, set });
+    if (r) results.push(r);
+  }
   for (const n of set.notEvaluated) {
     results.push({ engine: n.engine, policy: `${n.kind}/${n.name}`, rule: null, result: 'not-evaluated', reason: 'admission-not-evaluated', message: `not evaluated: ${n.why}`, expected: null, observed: null, rewrite: null, site: n.site });
   }

@@ -38,7 +38,7 @@ export function parseKindSelector(input: string): [string, string, string, strin
   }
 }
 
-function groupVersion(apiVersion: string): [string, string] {
+export function groupVersion(apiVersion: string): [string, string] {
   const i = apiVersion.indexOf('/');
   return i === -1 ? ['', apiVersion] : [apiVersion.slice(0, i), apiVersion.slice(i + 1)];
 }

@@ -7,6 +7,9 @@ import { isMap, isScalar, isSeq, parseAllDocuments, type Document } from 'yaml';
 import { compilePolicyControllerGlob } from './names';
 import type {
   AdmissionPolicySet,
+  IvAttestor,
+  IvPolicy,
+  IvResourceRule,
   KyvernoAttestation,
   KyvernoAttestor,
   KyvernoAttestorSet,
@@ -39,7 +42,7 @@ export function mayHoldAdmissionPolicies(text: string): boolean {
 
 /** An empty set: no policies. */
 export function emptyPolicySet(): AdmissionPolicySet {
-  return { kyverno: [], policyController: [], pcConfig: null, kyvernoDefaultRegistry: 'docker.io', problems: [], notEvaluated: [], files: [] };
+  return { kyverno: [], policyController: [], imageValidating: [], pcConfig: null, kyvernoDefaultRegistry: 'docker.io', problems: [], notEvaluated: [], files: [] };
 }
 
 type Json = unknown;
@@ -115,15 +118,9 @@ export function readAdmissionFile(file: string, text: string, set: AdmissionPoli
         set.policyController.push(p);
         found = true;
       }
-    } else if (IVPOL_API.test(apiVersion) && /ImageValidatingPolicy$/.test(kind)) {
-      set.notEvaluated.push({
-        engine: 'kyverno',
-        kind,
-        name: str(meta.name) ?? '(unnamed)',
-        why: 'ImageValidatingPolicy (CEL) is recognized but not evaluated by this version of Image Trust',
-        site: r.site([]),
-      });
-      r.problem(['kind'], 'warning', `${kind} ${str(meta.name) ?? ''}: CEL image validating policies are not evaluated by the admission preview; images it covers are not reported as admitted by it.`);
+    } else if (IVPOL_API.test(apiVersion) && (kind === 'ImageValidatingPolicy' || kind === 'NamespacedImageValidatingPolicy')) {
+      const p = readImageValidating(r, value, apiVersion, kind);
+      if (p) set.imageValidating.push(p);
       found = true;
     } else if (apiVersion === 'v1' && kind === 'ConfigMap' && str(meta.name) === 'config-policy-controller') {
       const data = isObj(value.data) ? value.data : {};
@@ -599,4 +596,159 @@ export function readAdmissionPolicies(files: Iterable<{ file: string; text: stri
   for (const f of files) readAdmissionFile(f.file, f.text, set, secrets);
   resolveSecrets(set, secrets);
   return set;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Kyverno ImageValidatingPolicy (policies.kyverno.io v1alpha1 / v1beta1 / v1)
+
+function readResourceRules(v: Json): IvResourceRule[] {
+  return (Array.isArray(v) ? v : []).filter(isObj).map((x) => ({
+    apiGroups: strList(x.apiGroups),
+    apiVersions: strList(x.apiVersions),
+    resources: strList(x.resources),
+    operations: strList(x.operations),
+  }));
+}
+
+/** A `{ value }` / `{ expression }` field: the value, or why it is not evaluated. */
+function valueOrExpression(v: Json, what: string): { value: string } | { why: string } | null {
+  if (typeof v === 'string') return { value: v };
+  if (!isObj(v)) return null;
+  if (str(v.value) !== undefined) return { value: str(v.value)! };
+  if (str(v.expression) !== undefined) return { why: `${what} is a CEL expression (resolved only in the cluster)` };
+  return null;
+}
+
+function readIvAttestor(r: Reader, a: Json, path: Path): IvAttestor | null {
+  const site = r.site(path);
+  if (!isObj(a) || !str(a.name)) {
+    r.problem(path, 'error', 'An attestor needs a name.');
+    return null;
+  }
+  const name = str(a.name)!;
+  const unsupported = (why: string): IvAttestor => {
+    r.problem(path, 'information', `Attestor ${name}: ${why}; checks that use it are "not evaluated".`);
+    return { name, kind: 'unsupported', why, site };
+  };
+  if (isObj(a.notary)) {
+    const certs = valueOrExpression(a.notary.certs, 'notary.certs');
+    if (!certs) return unsupported('notary without certs');
+    if ('why' in certs) return unsupported(certs.why);
+    if (a.notary.tsaCerts) return unsupported('notary tsaCerts (signed timestamps)');
+    return { name, kind: 'notary', certificatePem: certs.value, site };
+  }
+  if (!isObj(a.cosign)) {
+    r.problem(path, 'error', `Attestor ${name} needs cosign or notary.`);
+    return null;
+  }
+  const c = a.cosign;
+  const ctlog = isObj(c.ctlog) ? c.ctlog : {};
+  for (const [key, what] of [['source', 'source (signatures in another repository)'], ['tuf', 'a TUF root'], ['trustedRoot', 'a custom trusted root'], ['annotations', 'annotations'], ['certificate', 'certificate attestors']] as const) {
+    if (c[key] !== undefined && c[key] !== null) return unsupported(what);
+  }
+  if (str(ctlog.rekorPubKey) || str(ctlog.ctLogPubKey) || str(ctlog.tsaCertChain)) return unsupported('a custom Rekor / CT log key or TSA chain');
+  if (ctlog.insecureIgnoreSCT === true) return unsupported('insecureIgnoreSCT (Image Trust always requires the SCT of keyless certificates)');
+  if (isObj(c.key)) {
+    if (str(c.key.kms)) return unsupported(`the key is in a KMS (${str(c.key.kms)})`);
+    if (str(c.key.expression)) return unsupported('the key is a CEL expression');
+    if (isObj(c.key.secretRef)) return unsupported('the key is in a Secret of the Kyverno namespace');
+    if (str(c.key.hashAlgorithm) && str(c.key.hashAlgorithm) !== 'sha256') return unsupported(`hashAlgorithm ${str(c.key.hashAlgorithm)}`);
+    if (!str(c.key.data)) return unsupported('key without data');
+    return { name, kind: 'cosign-key', pem: str(c.key.data)!, requireTlog: ctlog.insecureIgnoreTlog !== true, site };
+  }
+  if (isObj(c.keyless)) {
+    if (str(c.keyless.roots)) return unsupported('keyless with custom roots');
+    if (isObj(c.keyless.additionalExtensions) && Object.keys(c.keyless.additionalExtensions).length) return unsupported('keyless additionalExtensions');
+    if (ctlog.insecureIgnoreTlog === true) return unsupported('insecureIgnoreTlog on a keyless attestor');
+    const ids = (Array.isArray(c.keyless.identities) ? c.keyless.identities : []).filter(isObj);
+    if (ids.some((i) => i.subjectExpression !== undefined)) return unsupported('an identity with subjectExpression');
+    const identities = ids.map((i) => ({ issuer: str(i.issuer), subject: str(i.subject), issuerRegExp: str(i.issuerRegExp), subjectRegExp: str(i.subjectRegExp) }));
+    if (identities.length === 0) return unsupported('keyless without identities');
+    for (const id of identities) {
+      for (const re of [id.issuerRegExp, id.subjectRegExp]) {
+        if (re === undefined) continue;
+        try {
+          new RegExp(re, 'u');
+        } catch (err) {
+          r.problem(path, 'error', `Attestor ${name}: invalid regular expression ${JSON.stringify(re)}: ${(err as Error).message}`);
+          return { name, kind: 'unsupported', why: 'an invalid regular expression', site };
+        }
+      }
+    }
+    return { name, kind: 'cosign-keyless', identities, site };
+  }
+  return unsupported('cosign without key or keyless');
+}
+
+function readImageValidating(r: Reader, v: Record<string, Json>, apiVersion: string, kind: string): IvPolicy | null {
+  const meta = isObj(v.metadata) ? v.metadata : {};
+  const name = str(meta.name) ?? '(unnamed)';
+  const spec = isObj(v.spec) ? v.spec : null;
+  if (!spec) {
+    r.problem([], 'error', `${kind} ${name} has no spec: nothing is evaluated.`);
+    return null;
+  }
+  const unsupported: string[] = [];
+  const note = (path: Path, what: string) => {
+    unsupported.push(what);
+    r.problem(path, 'information', `${kind} ${name}: ${what} is not evaluated by the admission preview; images it covers are "not evaluated".`);
+  };
+  const evaluation = isObj(spec.evaluation) ? spec.evaluation : {};
+  if (str(evaluation.mode) === 'JSON') note(['spec', 'evaluation', 'mode'], 'evaluation mode JSON (payloads, not Kubernetes resources)');
+  const mc = isObj(spec.matchConstraints) ? spec.matchConstraints : null;
+  if (mc && isObj(mc.namespaceSelector) && (Object.keys(mc.namespaceSelector).length > 0)) note(['spec', 'matchConstraints', 'namespaceSelector'], "matchConstraints.namespaceSelector (the namespace's labels)");
+  if (spec.credentials) note(['spec', 'credentials'], 'credentials');
+  if (Array.isArray(spec.auditAnnotations) && spec.auditAnnotations.length) {
+    /* audit annotations only annotate: they never change the decision */
+  }
+  const actions = strList(spec.validationActions).filter((a): a is 'Deny' | 'Audit' | 'Warn' => a === 'Deny' || a === 'Audit' || a === 'Warn');
+  if (strList(spec.validationActions).length === 0) r.problem(['spec'], 'error', `${kind} ${name} has no validationActions (Deny, Audit or Warn): Kyverno refuses it.`);
+  const vc = isObj(spec.validationConfigurations) ? spec.validationConfigurations : {};
+  const attestors = (Array.isArray(spec.attestors) ? spec.attestors : []).map((a, i) => readIvAttestor(r, a, ['spec', 'attestors', i])).filter((a): a is IvAttestor => a !== null);
+  const attestations = (Array.isArray(spec.attestations) ? spec.attestations : []).filter(isObj).flatMap((a, i): IvPolicy['attestations'] => {
+    const n = str(a.name);
+    if (!n) {
+      r.problem(['spec', 'attestations', i], 'error', 'An attestation needs a name.');
+      return [];
+    }
+    if (isObj(a.intoto) && str(a.intoto.type)) return [{ name: n, kind: 'intoto' as const, type: str(a.intoto.type)! }];
+    if (isObj(a.referrer) && str(a.referrer.type)) return [{ name: n, kind: 'referrer' as const, type: str(a.referrer.type)! }];
+    r.problem(['spec', 'attestations', i], 'error', `Attestation ${n} needs intoto.type or referrer.type.`);
+    return [];
+  });
+  const named = (x: Json) => (Array.isArray(x) ? x : []).filter(isObj).map((e) => ({ name: str(e.name) ?? '', expression: str(e.expression) ?? '' }));
+  const validations = (Array.isArray(spec.validations) ? spec.validations : []).flatMap((x, i) => {
+    if (!isObj(x) || !str(x.expression)) {
+      r.problem(['spec', 'validations', i], 'error', 'A validation needs an expression.');
+      return [];
+    }
+    return [{ expression: str(x.expression)!, message: str(x.message), messageExpression: str(x.messageExpression), site: r.site(['spec', 'validations', i, 'expression']) }];
+  });
+  if (validations.length === 0) r.problem(['spec'], 'error', `${kind} ${name} has no validations.`);
+  const autogen = isObj(spec.autogen) && isObj(spec.autogen.podControllers) && Array.isArray(spec.autogen.podControllers.controllers) ? strList(spec.autogen.podControllers.controllers) : null;
+  return {
+    engine: 'kyverno',
+    kind,
+    apiVersion,
+    name,
+    namespace: kind === 'NamespacedImageValidatingPolicy' ? str(meta.namespace) ?? 'default' : null,
+    resourceRules: mc ? readResourceRules(mc.resourceRules) : null,
+    excludeResourceRules: mc ? readResourceRules(mc.excludeResourceRules) : [],
+    ...(mc && isObj(mc.objectSelector) ? { objectSelector: mc.objectSelector as LabelSelector } : {}),
+    autogenControllers: autogen,
+    matchConditions: named(spec.matchConditions),
+    matchImageReferences: (Array.isArray(spec.matchImageReferences) ? spec.matchImageReferences : []).filter(isObj).map((m) => ({ glob: str(m.glob), expression: str(m.expression) })),
+    images: named(spec.images),
+    variables: named(spec.variables),
+    attestors,
+    attestations,
+    validations,
+    actions,
+    // v1beta1+ validationConfigurations; v1alpha1 had them at the top of spec.
+    mutateDigest: bool(vc.mutateDigest ?? spec.mutateDigest, true),
+    verifyDigest: bool(vc.verifyDigest ?? spec.verifyDigest, true),
+    required: bool(vc.required ?? spec.required, true),
+    unsupported,
+    site: r.site([]),
+  };
 }

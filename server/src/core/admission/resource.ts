@@ -47,6 +47,26 @@ export class ManifestResources {
     return this.docs;
   }
 
+  /** The whole object (as JSON) of the resource holding `offset`, or null: what CEL policies see as `object`. */
+  objectAt(offset: number): Record<string, unknown> | null {
+    const d = this.parsed().find((x) => x.range[0] <= offset && offset <= x.range[1]);
+    if (!d) return null;
+    const contents = d.doc.contents;
+    const items = isMap(contents) ? contents.get('items', true) : isSeq(contents) ? contents : null;
+    try {
+      if (isSeq(items)) {
+        for (const item of items.items) {
+          const r = (item as { range?: [number, number, number] }).range;
+          if (r && r[0] <= offset && offset <= r[1]) return obj((item as { toJS(doc: Document, o: { maxAliasCount: number }): unknown }).toJS(d.doc, { maxAliasCount: 100 }));
+        }
+      }
+      const v = d.doc.toJS({ maxAliasCount: 100 });
+      return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+    } catch {
+      return null;
+    }
+  }
+
   /** The resource holding `offset`, or null (not a Kubernetes object, or unreadable). */
   at(offset: number): ResourceInfo | null {
     const d = this.parsed().find((x) => x.range[0] <= offset && offset <= x.range[1]);

@@ -182,7 +182,54 @@ export interface PcConfig {
   site: Site | null;
 }
 
-export type AdmissionPolicy = KyvernoPolicy | PcPolicy;
+// ---------------------------------------------------------------------------------------------------------
+// Kyverno ImageValidatingPolicy (policies.kyverno.io): CEL validations over the resource's images
+
+export type IvAttestor =
+  | { name: string; kind: 'cosign-key'; pem: string; requireTlog: boolean; site: Site }
+  | { name: string; kind: 'cosign-keyless'; identities: PcIdentity[]; site: Site }
+  | { name: string; kind: 'notary'; certificatePem: string; site: Site }
+  /** An attestor that cannot be evaluated here (KMS, custom roots, certificates, expressions): why. */
+  | { name: string; kind: 'unsupported'; why: string; site: Site };
+
+export interface IvResourceRule {
+  apiGroups: string[];
+  apiVersions: string[];
+  resources: string[];
+  operations: string[];
+}
+
+export interface IvPolicy {
+  engine: 'kyverno';
+  kind: string;
+  apiVersion: string;
+  name: string;
+  /** NamespacedImageValidatingPolicy: its namespace (it applies only there). */
+  namespace: string | null;
+  /** matchConstraints.resourceRules; null when the policy has no matchConstraints. */
+  resourceRules: IvResourceRule[] | null;
+  excludeResourceRules: IvResourceRule[];
+  objectSelector?: LabelSelector;
+  /** autogen.podControllers.controllers when set (which pod controllers a Pod policy also covers). */
+  autogenControllers: string[] | null;
+  matchConditions: { name: string; expression: string }[];
+  matchImageReferences: { glob?: string; expression?: string }[];
+  images: { name: string; expression: string }[];
+  variables: { name: string; expression: string }[];
+  attestors: IvAttestor[];
+  attestations: { name: string; kind: 'intoto' | 'referrer'; type: string }[];
+  validations: { expression: string; message?: string; messageExpression?: string; site: Site }[];
+  /** validationActions: Deny refuses; Audit / Warn only report. */
+  actions: ('Deny' | 'Audit' | 'Warn')[];
+  mutateDigest: boolean;
+  verifyDigest: boolean;
+  required: boolean;
+  /** Policy-level features not evaluated (its images are "not evaluated"): why. */
+  unsupported: string[];
+  site: Site;
+}
+
+export type AdmissionPolicy = KyvernoPolicy | PcPolicy | IvPolicy;
 
 /** A Secret found in the workspace (Kyverno `keys.secret` / `k8s://` and policy-controller `secretRef`). */
 export interface WorkspaceSecret {
@@ -200,7 +247,9 @@ export interface AdmissionPolicySet {
   /** Kyverno's `defaultRegistry` (the `kyverno` ConfigMap), default `docker.io`. */
   kyvernoDefaultRegistry: string;
   problems: PolicyProblem[];
-  /** Image policies recognized but not evaluated at all (ImageValidatingPolicy): name, site, why. */
+  /** Kyverno ImageValidatingPolicies (CEL). */
+  imageValidating: IvPolicy[];
+  /** Image policies recognized but not evaluated at all: name, site, why. */
   notEvaluated: { engine: Engine; kind: string; name: string; why: string; site: Site }[];
   /** Files that held admission policies or their configuration (absolute paths). */
   files: string[];
