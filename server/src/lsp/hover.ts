@@ -63,6 +63,16 @@ const ADMISSION_WORDS: Record<AdmissionResult['result'], string> = {
   'no-policy-matched': `${ICON.warn} **no policy matched**`,
 };
 
+/** One line among the first ones: what the cluster's admission would do, when a policy says no (details below). */
+function admissionLine(i: HoverInput): string {
+  const rs = i.admission?.results ?? [];
+  const denied = rs.filter((r) => r.result === 'denied' || (r.result === 'no-policy-matched' && /no-match-policy is deny/.test(r.message)));
+  if (denied.length) return `${ICON.bad} Admission: **denied** by ${denied.map(admissionSource).join('; ')}`;
+  const other = rs.filter((r) => r.result !== 'admitted');
+  if (other.length) return `${ICON.warn} Admission: ${other.map((r) => `${r.result === 'no-policy-matched' ? 'no policy matched' : r.result === 'not-evaluated' ? 'not evaluated' : r.result} (${admissionSource(r)})`).join('; ')}`;
+  return rs.length ? `${ICON.ok} Admission: admitted by ${rs.length} polic${rs.length === 1 ? 'y' : 'ies'}` : '';
+}
+
 /** The "Admission" section: per policy, engine, policy and rule, the result, and why (expected vs observed). */
 function admissionDetails(i: HoverInput): string[] {
   const a = i.admission;
@@ -191,7 +201,7 @@ function valuesDetails(i: HoverInput): string[] {
 
 export function renderHover(i: HoverInput): string {
   const { ref, resolution: r, verification: v } = i;
-  const lines = [headline(i), ref.status === 'templated' ? valuesLine(i) : digestLine(i), signatureLine(i), updateLine(i)].filter(Boolean).map((l) => `${l}  `);
+  const lines = [headline(i), ref.status === 'templated' ? valuesLine(i) : digestLine(i), signatureLine(i), admissionLine(i), updateLine(i)].filter(Boolean).map((l) => `${l}  `);
   const details: string[] = [];
   if (ref.parsed) {
     const short = familiarName(ref.parsed.name);
