@@ -50,31 +50,14 @@ let initOptions: InitOptions | undefined;
 const policy = new PolicyState(() => policyPathFor(workspaceRoots[0], settings.policyPath));
 let pins: PinCommands;
 let admission: AdmissionService;
-/**
- * Background work of several services as one busy signal. "Idle" is sent a tick later, so work that one service's
- * answer queues in another (resolution, then admission) keeps the signal busy without a gap.
- */
+/** Background work of several services (resolution and verification, admission) as one busy signal. */
 const busySources = new Set<string>();
-let busyAnnounced = false;
-let idleTimer: NodeJS.Timeout | undefined;
 function setBusy(source: string, busy: boolean): void {
+  const was = busySources.size > 0;
   if (busy) busySources.add(source);
   else busySources.delete(source);
-  if (busySources.size > 0) {
-    if (idleTimer) {
-      clearTimeout(idleTimer);
-      idleTimer = undefined;
-    } else if (!busyAnnounced) {
-      busyAnnounced = true;
-      void connection.sendNotification(BUSY_NOTIFICATION, { busy: true });
-    }
-  } else if (busyAnnounced && !idleTimer) {
-    idleTimer = setTimeout(() => {
-      idleTimer = undefined;
-      busyAnnounced = false;
-      void connection.sendNotification(BUSY_NOTIFICATION, { busy: false });
-    }, 0);
-  }
+  const now = busySources.size > 0;
+  if (now !== was) void connection.sendNotification(BUSY_NOTIFICATION, { busy: now });
 }
 let updates: UpdateCommands;
 /** Diagnostics wait for the client's settings once, so the first ones already honour them. */
