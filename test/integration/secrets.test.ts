@@ -130,10 +130,11 @@ describe('secrets in the language server', () => {
   it('diagnostics, hovers, code actions, the tree and log messages never carry them', async () => {
     const uri = pathToFileURL(join(work, 'deploy.yaml')).toString();
     const text = readFileSync(join(work, 'deploy.yaml'), 'utf8');
+    const since = lsp.mark();
     await lsp.open(uri, text);
-    // Wait for the background resolution to come back with the registry's failures.
+    // Wait for the background resolution to come back with the registry's failures, and for the work to settle.
     const published = await lsp.diagnostics(uri, (p) => p.diagnostics.filter((d) => d.code === 'resolve-failed').length >= 4, 30_000);
-    await new Promise((r) => setTimeout(r, 1000)); // let verification results republish
+    await lsp.idle(since, 30_000);
     assertCredentialsWereUsed();
 
     const outputs: [string, unknown][] = [['diagnostics', lsp.published.filter((p) => p.uri === uri)], ['first complete diagnostics', published]];
@@ -175,11 +176,12 @@ describe('an untrusted workspace contacts no registry', () => {
   it('a document naming a registry gets diagnostics, and the registry sees no request (so no credentials)', async () => {
     const before = reg.count() + refusing.count();
     const uri = pathToFileURL(join(work, 'untrusted', 'deploy.yaml')).toString();
+    const since = lsp.mark();
     await lsp.open(uri, readFileSync(join(work, 'deploy.yaml'), 'utf8'));
     const p = await lsp.diagnostics(uri, (x) => x.diagnostics.length > 0);
     assert.ok(p.diagnostics.some((d) => d.code === 'unpinned-tag'));
-    // Background resolution starts 400 ms after a publish; give it well over that.
-    await new Promise((r) => setTimeout(r, 2000));
+    // The background work (cache only in Restricted Mode) starts and ends: the server says so.
+    await lsp.idle(since, 30_000);
     assert.equal(reg.count() + refusing.count(), before);
   });
 });

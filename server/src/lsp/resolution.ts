@@ -48,6 +48,8 @@ export class ResolutionService {
   private lockCache: { stamp: string; lock: TrustLock | null; error?: string } | undefined;
   /** Number of background jobs running (for the status bar spinner). */
   busy = 0;
+  /** Work is queued (waiting for the debounce) and holds one busy token. */
+  private queued = false;
 
   constructor(private settings: ImageTrustSettings, private readonly env: ResolutionEnvironment, private readonly onResolved: (keys: Set<string>) => void) {
     this.client = this.createClient();
@@ -171,7 +173,7 @@ export class ResolutionService {
   private async evaluateMovedPins(items: { uri: string; ref: ImageRef; resolution: Resolution }[]): Promise<void> {
     if (items.length === 0 || this.settings.offline || !this.env.trusted) return;
     const keys = new Set<string>();
-    if (this.busy++ === 0) this.env.onBusy?.(true);
+    this.begin();
     try {
       const ctx = { client: this.client, policy: this.env.policy(), now: new Date(), options: editorUpdateOptions(this.settings.updateMinAge) };
       await Promise.all(
@@ -184,9 +186,23 @@ export class ResolutionService {
       );
       await this.client.flush().catch(() => {});
     } finally {
-      if (--this.busy === 0) this.env.onBusy?.(false);
+      if (keys.size) this.onResolved(keys);
+      this.end();
     }
-    if (keys.size) this.onResolved(keys);
+  }
+
+  /**
+   * The busy signal (status bar spinner; tests wait on it): true from the moment work is queued, false only after the
+   * documents it concerns were re-published (the end is deferred past the publishing that `onResolved` schedules).
+   */
+  private begin(): void {
+    if (this.busy++ === 0) this.env.onBusy?.(true);
+  }
+
+  private end(): void {
+    setImmediate(() => {
+      if (--this.busy === 0) this.env.onBusy?.(false);
+    });
   }
 
   /** At a verdict's validUntil, forget it and re-publish, so an open editor never shows an expired "verified". */
@@ -208,6 +224,10 @@ export class ResolutionService {
     const wanted = refs.filter((r) => r.parsed && r.status !== 'invalid' && r.status !== 'templated' && !this.verifications.has(`${uri}\0${resolutionKey(r)}`));
     if (wanted.length === 0) return;
     this.pending.push(...wanted.map((ref) => ({ uri, ref })));
+    if (!this.queued) {
+      this.queued = true;
+      this.begin();
+    }
     clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.drain(), BACKGROUND_DELAY_MS);
   }
@@ -217,7 +237,9 @@ export class ResolutionService {
     const keys = new Set<string>();
     const seen = new Set<string>();
     const moved: { uri: string; ref: ImageRef; resolution: Resolution }[] = [];
-    if (this.busy++ === 0) this.env.onBusy?.(true);
+    // The busy token taken when the work was queued is this drain's.
+    if (this.queued) this.queued = false;
+    else this.begin();
     try {
       await Promise.all(
         batch.map(async ({ uri, ref }) => {
@@ -252,10 +274,10 @@ export class ResolutionService {
         this.env.log(`verification cache not saved: ${(err as Error).message}`);
       }
     } finally {
-      if (--this.busy === 0) this.env.onBusy?.(false);
+      if (keys.size) this.onResolved(keys);
+      void this.evaluateMovedPins(moved);
+      this.end();
     }
-    if (keys.size) this.onResolved(keys);
-    void this.evaluateMovedPins(moved);
   }
 
   /** Forget what is known about one reference (Re-verify), so the next look asks again. */
