@@ -13,7 +13,7 @@ import { verifyDiscovered, NOTATION_UNVERIFIED_REASON } from '../../server/src/c
 import type { DiscoveryResult } from '../../server/src/core/trust/discovery';
 import { prepareTrust, publicKeyId, type SignerSpec } from '../../server/src/core/trust/signers';
 import { aggregateTrust, type SignatureResult } from '../../server/src/core/trust/status';
-import { SLSA_V1_PREDICATE, SPDX_PREDICATE } from '../support/signing';
+import { makeCertificate, SLSA_V1_PREDICATE, SPDX_PREDICATE } from '../support/signing';
 
 const FULCIO_URL = 'https://fulcio.image-trust.test';
 const REKOR_URL = 'https://rekor.image-trust.test';
@@ -272,6 +272,26 @@ describe('keyless bundles (mock Fulcio + Rekor)', () => {
       assert.match(result.reason, /malformed/);
       assert.ok(!(result.signer ?? '').includes('acme@'), `claimed signer shown as the masked form: ${result.signer}`);
     }
+  });
+
+  test('reasons name the certificate identity and issuer; the first keyless signer that matches is the signer', async () => {
+    const bundle = await keyless({ iss: ISSUER, sub: IDENTITY }, (s, w) => messageBundle(s, manifest, w));
+    const verify = (signers: SignerSpec[]) => verifySigstoreBundle(bundle, { digest: DIGEST, bytes: manifest }, prepareTrust(signers, { trustedRoot }), 'referrers-api').result;
+    const ok = verify([{ type: 'keyless', name: 'other', issuer: ISSUER, subject: 'https://github.com/acme/other' }, { type: 'keyless', name: 'release', issuer: ISSUER, subject: IDENTITY }]);
+    assert.deepEqual([ok.status, ok.signer, ok.reason], ['verified', 'release', `Keyless signature by ${IDENTITY} (${ISSUER}) verified.`]);
+    // A certificate signer (private PKI) never accepts a Fulcio certificate as keyless.
+    const pkiRoot = makeCertificate({ commonName: 'Acme Root', ca: true });
+    const other = verify([{ type: 'certificate', name: 'Acme PKI', rootsPem: pkiRoot.pem, subjectRegExp: '.*' }, { type: 'keyless', name: 'other', issuer: ISSUER, subject: 'https://github.com/acme/other' }]);
+    assert.deepEqual([other.status, other.signer, other.issuer, other.reason], ['untrusted', IDENTITY, ISSUER, `Signed by ${IDENTITY} (issuer ${ISSUER}), which the policy does not trust.`]);
+  });
+
+  test('a keyless signature whose log entry was altered is invalid: verification failed, not "not trusted"', async () => {
+    const json = JSON.parse((await keyless({ iss: ISSUER, sub: IDENTITY }, (s, w) => messageBundle(s, manifest, w))).toString());
+    const entry = json.verificationMaterial.tlogEntries[0];
+    entry.logIndex = String(Number(entry.logIndex) + 1);
+    const { result } = verifySigstoreBundle(JSON.stringify(json), { digest: DIGEST, bytes: manifest }, policy(), 'referrers-api');
+    assert.equal(result.status, 'invalid', result.reason);
+    assert.equal(result.reason, 'Verification failed: inclusion promise could not be verified');
   });
 
   test('a certificate from another CA (public-good root) is not trusted', async () => {

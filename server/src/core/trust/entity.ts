@@ -183,7 +183,8 @@ export function verifyWithAnyAlgorithm(key: crypto.KeyObject, data: Buffer, sign
         (hash) => attempt(hash) || attempt(hash, { padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: crypto.constants.RSA_PSS_SALTLEN_AUTO }),
       );
     case 'rsa-pss':
-      return ['sha256', 'sha384', 'sha512'].some((hash) => attempt(hash, { saltLength: crypto.constants.RSA_PSS_SALTLEN_AUTO }));
+      // A key with PSS parameters fixes its salt length, and OpenSSL then refuses "auto": verify with the key's own.
+      return ['sha256', 'sha384', 'sha512'].some((hash) => attempt(hash, { saltLength: crypto.constants.RSA_PSS_SALTLEN_AUTO }) || attempt(hash));
     default:
       return false;
   }
