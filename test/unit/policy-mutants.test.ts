@@ -16,11 +16,12 @@ const ex = (body: string) => `version: 1\nexceptions:\n${body}`;
 const good = '    reason: r\n    owner: o\n    expires: 2030-01-01\n';
 const rule = (extra: string) => `version: 1\nrules:\n  - match: ghcr.io/acme/*\n${extra}`;
 const signer = (s: string) => `version: 1\nrules:\n  - match: ghcr.io/acme/*\n    signers:\n      - ${s}\n`;
-const FILES = { ...DEFAULT_FILES, [path.join(POLICY_DIR, 'root-null.json')]: 'null', [path.join(POLICY_DIR, 'root-num.json')]: '{"mediaType": 5}' };
+const FILES = { ...DEFAULT_FILES, [path.join(POLICY_DIR, 'root-null.json')]: 'null', [path.join(POLICY_DIR, 'root-num.json')]: '{"mediaType": 5}', [path.join(POLICY_DIR, 'root-bad.json')]: '{ nope' };
 
 /** Policy texts, each with one defect (or one warning) whose every diagnostic is pinned in EXPECTED. */
 const CASES: Record<string, string> = {
   exScalar: ex('  - just-a-string\n'),
+  exMissingOwner: ex('  - image: ghcr.io/acme/*\n    reason: r\n    expires: 2030-01-01\n'),
   exUnknownKey: ex(`  - image: ghcr.io/acme/*\n${good}    note: x\n`),
   exImageNum: ex(`  - image: 42\n${good}`),
   exImageTag: ex(`  - image: ghcr.io/acme/api:1.0\n${good}`),
@@ -58,6 +59,10 @@ const CASES: Record<string, string> = {
   syntaxEof: 'version: 1\nrules: [',
   containedThenBreak: ex(`  - image: ghcr.io/acme/*\n${good}`) + 'severity: {nope: error}\n',
   yamlWarning: '%FOO bar\n---\nversion: 1\n',
+  versionTwo: 'version: 2\n',
+  trustedRootMissing: 'version: 1\ntrustedRoot: ./missing.json\n',
+  trustedRootNotJson: 'version: 1\ntrustedRoot: ./root-bad.json\n',
+  ruleNoMatch: 'version: 1\nrules:\n  - name: x\n    requireDigest: true\n',
   trustedRootNum: 'version: 1\ntrustedRoot: 42\n',
   trustedRootNull: 'version: 1\ntrustedRoot: ./root-null.json\n',
   trustedRootNumMedia: 'version: 1\ntrustedRoot: ./root-num.json\n',
@@ -108,6 +113,7 @@ type Diag = [severity: 'error' | 'warning', path: string, start: number, end: nu
 const ENGINE = '<engine message>';
 const EXPECTED: Record<keyof typeof CASES, { broken: boolean; d: Diag[] }> = {
   exScalar: { broken: false, d: [["error","exceptions[0]",27,40,"exception exceptions[0] must be a mapping (key: value pairs)"]] },
+  exMissingOwner: { broken: false, d: [["error","exceptions[0]",27,32,"exception exceptions[0] is missing `owner`"]] },
   exUnknownKey: { broken: false, d: [["error","exceptions[0].note",104,108,"unknown key `note` in exception exceptions[0]; allowed: image, reason, owner, expires, scope"]] },
   exImageNum: { broken: false, d: [["error","exceptions[0].image",34,36,"`image` must be a string (got number 42; put it in quotes to make it a string)"]] },
   exImageTag: { broken: false, d: [["error","exceptions[0].image",34,54,"`ghcr.io/acme/api:1.0` has a tag: an exception covers a digest (name@sha256:…) or a repository glob, because a tag can move to other content"]] },
@@ -145,6 +151,10 @@ const EXPECTED: Record<keyof typeof CASES, { broken: boolean; d: Diag[] }> = {
   syntaxEof: { broken: true, d: [["error","",19,20,"YAML syntax error: Flow sequence in block collection must be sufficiently indented and end with a ]"]] },
   containedThenBreak: { broken: true, d: [["error","severity.nope",111,115,"unknown rule \"nope\"; rules are: unpinned-tag, implicit-latest, templated, invalid-reference, unreadable-yaml, duplicate-key, file-too-large, analysis-failed, tag-moved, digest-not-found, resolve-failed, single-platform-pin, admission-denied, admission-audit, admission-error, admission-not-evaluated, admission-policy-invalid, unsigned, untrusted-signer, invalid-signature, missing-attestation, verify-failed, exception-expired, tag-not-allowed, policy-invalid, not-in-lock, lock-policy-changed"]] },
   yamlWarning: { broken: false, d: [["warning","",0,8,"Unknown directive %FOO"]] },
+  versionTwo: { broken: true, d: [["error","version",9,10,"unsupported policy version `2`; this version of Image Trust reads `version: 1`"]] },
+  trustedRootMissing: { broken: true, d: [["error","trustedRoot",24,38,"cannot read trusted root `./missing.json` (/ws/config/missing.json): ENOENT: no such file or directory, open '/ws/config/missing.json'"]] },
+  trustedRootNotJson: { broken: true, d: [["error","trustedRoot",24,39,"trusted root `./root-bad.json` is not valid JSON: <engine message>"]] },
+  ruleNoMatch: { broken: true, d: [["error","rules[0]",22,26,"rule rules[0] is missing `match`"]] },
   trustedRootNum: { broken: true, d: [["error","trustedRoot",24,26,"`trustedRoot` (a path to a Sigstore trusted_root.json) must be a string (got number 42; put it in quotes to make it a string)"]] },
   trustedRootNull: { broken: true, d: [["error","trustedRoot",24,40,"`./root-null.json` is not a Sigstore trusted root (its mediaType should start with application/vnd.dev.sigstore.trustedroot)"]] },
   trustedRootNumMedia: { broken: true, d: [["error","trustedRoot",24,39,"`./root-num.json` is not a Sigstore trusted root (its mediaType should start with application/vnd.dev.sigstore.trustedroot)"]] },
