@@ -9,7 +9,7 @@ import { bundleToJSON } from '@sigstore/bundle';
 import { X509Certificate as SigstoreCertificate } from '@sigstore/core';
 import { DSSEBundleBuilder, MessageSignatureBundleBuilder, type Signer } from '@sigstore/sign';
 import { ImageTrustError } from '../../server/src/core/errors';
-import { parseSigstoreBundle, verifySigstoreBundle } from '../../server/src/core/trust/bundle';
+import { attestationPredicate, parseSigstoreBundle, verifySigstoreBundle } from '../../server/src/core/trust/bundle';
 import {
   ANNOTATIONS,
   COSIGN_SIGNATURE_TYPE,
@@ -248,6 +248,9 @@ describe('signer specs: what a signer must say, and the names it gets', () => {
     const broken = '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----';
     throwsTrustError(() => prepareSigner({ type: 'notation', certificatePem: broken }), 'POLICY_INVALID', /^Signer notation: a PEM certificate cannot be parsed \(/);
     throwsTrustError(() => prepareSigner({ type: 'notation', name: 'release CA', certificatePem: broken }), 'POLICY_INVALID', /^Signer release CA: a PEM certificate cannot be parsed \(/);
+    for (const spec of [{ type: 'notation', certificatePem: broken }, { type: 'certificate', name: 'Acme PKI', rootsPem: makeCertificate({ commonName: 'R', ca: true }).pem, subjectRegExp: '(' }] as SignerSpec[]) {
+      assert.throws(() => prepareSigner(spec), (err: unknown) => err instanceof ImageTrustError && err.cause instanceof Error, 'the parser\'s error is kept as the cause');
+    }
   });
 });
 
@@ -265,6 +268,10 @@ describe('identityMatches: subject and issuer must both match', () => {
     assert.equal(identityMatches(m, ['b@x'], 'https://issuer'), true);
     assert.equal(identityMatches(m, ['b@x'], 'https://other'), false);
     assert.equal(identityMatches(m, ['b@x'], undefined), false);
+  });
+  test('a catch-all issuerRegExp still needs an issuer: an absent one is never read as "undefined"', () => {
+    assert.equal(identityMatches(matcher({ subject: 'b@x', issuerRegExp: /^(?:.*)$/u }), ['b@x'], undefined), false);
+    assert.equal(identityMatches(matcher({ subject: 'b@x', issuerRegExp: /^(?:.*)$/u }), ['b@x'], 'https://any'), true);
   });
   test('no issuer constraint (private PKI): only the subject counts', () => {
     assert.equal(identityMatches(matcher({ subjectRegExp: /^(?:.*@x)$/u }), ['b@x'], 'https://anything'), true);
@@ -293,6 +300,24 @@ describe('trusted roots: every key and CA says since when it is valid', () => {
       'The Sigstore trusted root is malformed: no validFor.start for timestamp authority https://tsa.test.',
     );
   });
+  test('entries without any validity (no publicKey, no validFor) are listed too', () => {
+    const root = {
+      mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1',
+      tlogs: [{ baseUrl: 'https://rekor.test', hashAlgorithm: 'SHA2_256', logId: { keyId: 'AAAA' } }],
+      ctlogs: [
+        { baseUrl: 'https://ct1.test', hashAlgorithm: 'SHA2_256', logId: { keyId: 'AAAA' } },
+        { baseUrl: 'https://ct2.test', hashAlgorithm: 'SHA2_256', publicKey: { rawBytes: 'AAAA', keyDetails: 'PKIX_ECDSA_P256_SHA_256' }, logId: { keyId: 'AAAA' } },
+      ],
+      certificateAuthorities: [],
+      timestampAuthorities: [{ uri: 'https://tsa.test', certChain: { certificates: [] } }],
+    };
+    throwsTrustError(
+      () => trustMaterialFromRoot(root),
+      'POLICY_INVALID',
+      'The Sigstore trusted root is malformed: no validFor.start for transparency log https://rekor.test, CT log https://ct1.test, CT log https://ct2.test, timestamp authority https://tsa.test.',
+    );
+  });
+
   test('a key that cannot be read is refused as unreadable, with its cause', () => {
     const root = {
       mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1',
@@ -504,6 +529,13 @@ describe('cosign attestations (DSSE layers)', () => {
     assert.equal(verifyCosignAttestation(attestationLayer(IN_TOTO, twoSubjects), DIGEST, trust, 'cosign-tag').result.reason, `The statement is about another artifact (subjects: sha256:aa sha512:bb, sha1:cc), not ${DIGEST}.`);
     const none = { ...statement(OTHER_DIGEST, 'p'), subject: [] };
     assert.equal(verifyCosignAttestation(attestationLayer(IN_TOTO, none), DIGEST, trust, 'cosign-tag').result.reason, `The statement is about another artifact (subjects: none), not ${DIGEST}.`);
+  });
+
+  test('the predicate an attestation result was verified with is kept beside it (admission conditions read it)', () => {
+    const v = verifyCosignAttestation(attestationLayer(IN_TOTO, statement(DIGEST, 'https://example.com/predicate')), DIGEST, trust, 'cosign-tag');
+    assert.ok(v.kind === 'attestation');
+    assert.deepEqual(attestationPredicate(v.result), { buildType: 'x' });
+    assert.equal(attestationPredicate({ ...v.result }), undefined, 'only for the result object verification made');
   });
 
   test('an unreadable attestation is an invalid signature result, with why', () => {
