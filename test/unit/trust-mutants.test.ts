@@ -1228,6 +1228,26 @@ describe('discovery: bounds, places, and what counts as found', () => {
     assert.deepEqual(blob.items.map((i) => i.kind), ['sigstore-bundle']);
   });
 
+  test('an unreadable bundle blob is a gap, not a found bundle; a Notation manifest without a layer list is reported', async () => {
+    const { registry, digest } = image();
+    const bundle = registry.putArtifact([{ mediaType: BUNDLE_V03, data: Buffer.from('{"b":1}') }], { artifactType: BUNDLE_V03, subject: digest });
+    const blob = `sha256:${hexOf('{"b":1}')}`;
+    registry.failures.set(blob, new ImageTrustError('REGISTRY_UNREACHABLE', 'reset'));
+    const noLayers = registry.putManifest({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', layers: 'none' });
+    const referrers = await registry.getReferrers(NAME, digest);
+    const reader = {
+      resolve: registry.resolve.bind(registry),
+      getManifest: registry.getManifest.bind(registry),
+      getBlob: registry.getBlob.bind(registry),
+      getReferrers: async () => ({ ...referrers, manifests: [...referrers.manifests, { ...noLayers, artifactType: 'application/vnd.cncf.notary.signature' }] }),
+    };
+    const found = await discoverSignatures(reader, NAME, digest);
+    assert.deepEqual(found.errors, [`${bundle.digest}: layer ${blob}: reset`]);
+    assert.deepEqual(found.items, [
+      { kind: 'notation', problem: 'The Notation signature manifest holds 0 layers; exactly one signature envelope is expected.', foundIn: 'referrers-api', manifestDigest: noLayers.digest },
+    ]);
+  });
+
   test('every request carries the caller\'s abort signal; at most 4 blob fetches at a time per manifest', async () => {
     const { registry, digest } = image();
     const layers = Array.from({ length: 10 }, (_, i) => sigLayer(digest, i));
