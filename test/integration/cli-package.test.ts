@@ -75,6 +75,28 @@ describe('npm pack of packages/cli', () => {
   });
 });
 
+describe('npm pack at the repository root', () => {
+  // The root manifest names bin/image-trust.js, which requires dist/cli.js; without .npmignore npm falls back to
+  // .gitignore (which lists dist/) and the packed bin cannot start.
+  test('the tarball holds the bin and the bundled CLI it requires, and the CLI starts from it', () => {
+    const packed = npm(['pack', '--json', '--pack-destination', dir], REPO_ROOT);
+    assert.equal(packed.status, 0, `npm pack failed:\n${packed.stderr}`);
+    const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as { filename: string }[];
+    const tarball = join(dir, info!.filename);
+    const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n').filter(Boolean).sort();
+    assert.deepEqual(files, ['package/CHANGELOG.md', 'package/LICENSE', 'package/README.md', 'package/bin/image-trust.js', 'package/dist/cli.js', 'package/package.json']);
+    const unpacked = join(dir, 'root-package');
+    mkdirSync(unpacked);
+    execFileSync('tar', ['-xzf', tarball, '-C', unpacked]);
+    const bin = join(unpacked, 'package', 'bin', 'image-trust.js');
+    const version = spawnSync(process.execPath, [bin, '--version'], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(version.status, 0, version.stderr);
+    assert.equal(version.stdout.trim(), ROOT_VERSION);
+    const scan = spawnSync(process.execPath, [bin, 'scan', join(REPO_ROOT, 'examples')], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(scan.stdout, runCli(['scan', join(REPO_ROOT, 'examples')]).stdout, 'the same report as the CLI of this repository');
+  });
+});
+
 describe('dist/cli.js run directly', () => {
   const direct = (args: string[]) => spawnSync(process.execPath, [join(REPO_ROOT, 'dist', 'cli.js'), ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 });
 
