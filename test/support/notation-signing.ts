@@ -21,16 +21,6 @@ export interface NotationPki {
   keyType: NotationKeyType;
 }
 
-/** The `openssl` CLI's skip reason when it is missing, else undefined. */
-export function opensslSkipReason(): string | undefined {
-  try {
-    execFileSync('openssl', ['version'], { timeout: OPENSSL_TIMEOUT_MS, stdio: 'ignore' });
-    return undefined;
-  } catch {
-    return 'the openssl CLI is not installed';
-  }
-}
-
 function openssl(cwd: string, args: string[]): void {
   execFileSync('openssl', args, { cwd, timeout: OPENSSL_TIMEOUT_MS, stdio: ['ignore', 'ignore', 'pipe'] });
 }

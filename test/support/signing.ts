@@ -27,7 +27,7 @@ import { ANNOTATIONS, COSIGN_SIGNATURE_TYPE, SIMPLE_SIGNING_MEDIA_TYPE, type Cos
 import { IN_TOTO_PAYLOAD_TYPE } from '../../server/src/core/trust/statement';
 import { publicKeyId } from '../../server/src/core/trust/signers';
 import { runCli } from './cli';
-import { registryToolsSkipReason, sha256, type BasicCreds, type TestRegistry } from './registry';
+import { sha256, type BasicCreds, type TestRegistry } from './registry';
 
 const REQUEST_TIMEOUT_MS = 10_000;
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
@@ -524,12 +524,4 @@ export function scanVerify(args: string[], opts: { cwd: string; env?: NodeJS.Pro
       return out.diagnostics.filter((d) => d.path === ref.path && d.range.start.line === ref.range.start.line);
     },
   };
-}
-
-/**
- * Skip reason for registry tests: the missing programs, except under CI (CI=true), where a missing tool must fail
- * the run instead of silently skipping it (startRegistry then throws with the same message).
- */
-export function registrySkip(): string | false {
-  return process.env.CI === 'true' ? false : registryToolsSkipReason() ?? false;
 }

@@ -15,7 +15,7 @@ import { walk } from '../core/workspace';
 import type { CliOptions } from './args';
 import { displayPath } from './paths';
 import { writeAtomically } from './pin';
-import { addVerification, assertPolicyExists, loadCliPolicy } from './verify';
+import { addVerification, loadCliPolicy } from './verify';
 
 /** `--lock FILE`, else `.image-trust.lock` in the current folder (next to the default policy file). */
 export function lockPath(opts: CliOptions, cwd = process.cwd()): string {
@@ -68,7 +68,6 @@ export interface LockRun {
 
 /** `image-trust lock`: verify every pinned digest online, recording what was read; write the lock atomically. */
 export async function runLock(opts: CliOptions, client: RegistryClient, now = new Date()): Promise<LockRun> {
-  assertPolicyExists(opts);
   const policy = loadCliPolicy(opts);
   if (policy.result.broken) throw new ImageTrustError('USAGE', `the trust policy ${policy.path} is broken: fix it first (nothing verifies under a broken policy, so nothing can be locked)`);
   const path = lockPath(opts);
@@ -107,7 +106,6 @@ export async function runLock(opts: CliOptions, client: RegistryClient, now = ne
 
 /** `image-trust lock --check`: the lock is stale when it no longer matches the workspace, the policy, or its own form. */
 export function checkLock(opts: CliOptions): LockRun {
-  assertPolicyExists(opts);
   const policy = loadCliPolicy(opts);
   const path = lockPath(opts);
   const problems: string[] = [];

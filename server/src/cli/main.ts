@@ -22,7 +22,7 @@ import { addLockedVerification, checkLock, runLock } from './lock';
 import { formatUpdateJson, formatUpdateMarkdown, formatUpdateText, runUpdate, updateExitCode } from './update';
 import { cliRegistryClient } from './registry';
 import { addResolution } from './resolve';
-import { assertPolicyExists, cliSettings, loadCliPolicy } from './verify';
+import { cliSettings, loadCliPolicy } from './verify';
 
 const VERSION = TOOL_VERSION;
 
@@ -60,7 +60,6 @@ export interface ScanOutcome {
 
 /** `scan` without the printing: the CLI and the GitHub Action (server/src/action) render the same outcome. */
 export async function scanOutcome(opts: CliOptions, progress: Progress = NO_PROGRESS): Promise<ScanOutcome> {
-  assertPolicyExists(opts);
   // The policy's `severity:` block applies to every scan; its signers only with --verify.
   const policy = loadCliPolicy(opts);
   const settings = cliSettings(opts, policy);
@@ -110,7 +109,6 @@ export async function run(argv: string[], io: { out: (s: string) => void; err: (
       }
       case 'tree': {
         // The tree shows signatures: it resolves and verifies (answers from the cache only with --offline).
-        assertPolicyExists(opts);
         const policy = loadCliPolicy(opts);
         const settings = cliSettings(opts, policy);
         const report = scan(opts, process.cwd(), settings);

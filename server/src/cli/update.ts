@@ -14,7 +14,7 @@ import type { CliOptions } from './args';
 import { codeSpan, escapeMarkdown } from './format/markdown';
 import { displayPath } from './paths';
 import { writeAtomically } from './pin';
-import { assertPolicyExists, loadCliPolicy } from './verify';
+import { loadCliPolicy } from './verify';
 import { NO_PROGRESS, type Progress } from './progress';
 
 export interface UpdatedFile {
@@ -35,7 +35,6 @@ export interface UpdateRun {
 
 /** Evaluates every pin under `opts.paths` and writes the accepted updates (unless --dry-run). */
 export async function runUpdate(opts: CliOptions, client: RegistryClient, now = new Date(), progress: Progress = NO_PROGRESS): Promise<UpdateRun> {
-  assertPolicyExists(opts);
   const policy = loadCliPolicy(opts);
   const walked = walk(opts.paths, { forceKind: opts.kind });
   const analyzed = walked.files.map((f) => ({ file: f, analysis: analyzeText(f.text, f.kind), path: displayPath(f.absPath) }));

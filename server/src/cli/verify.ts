@@ -25,7 +25,7 @@ export interface VerifyOutcome {
  * A missing default policy file means "no policy" (the default rule); a file named with --policy must exist, or a
  * typo in a CI gate would silently check nothing. Called before any work is done.
  */
-export function assertPolicyExists(opts: CliOptions): void {
+function assertPolicyExists(opts: CliOptions): void {
   if (opts.policy !== undefined && !existsSync(resolvePath(opts.policy))) {
     throw new ImageTrustError('USAGE', `--policy ${opts.policy}: no such file (${resolvePath(opts.policy)})`);
   }
@@ -33,6 +33,7 @@ export function assertPolicyExists(opts: CliOptions): void {
 
 /** The policy file the CLI uses (--policy, else .image-trust.yaml in the current folder; missing → the default). */
 export function loadCliPolicy(opts: CliOptions): LoadedPolicyFile {
+  assertPolicyExists(opts);
   return loadPolicyFile(resolvePath(opts.policy ?? POLICY_FILE));
 }
 
@@ -60,7 +61,6 @@ export async function addVerification(
   settings: AssessmentSettings,
   using: VerifyWith = {},
 ): Promise<VerifyOutcome> {
-  assertPolicyExists(opts);
   const now = new Date();
   const policyFindings = policyFileFindings(loaded, now)
     .map((f) => applySettings(f, undefined, settings))

@@ -4,6 +4,8 @@
 // docs/rules.md has a section for each, package.json and schemas/image-trust.schema.json list each
 // (test/unit/rules-table.test.ts checks all of them; `node --import tsx scripts/sync-rules.ts` rewrites the lists).
 
+import { editDistance } from './edit-distance';
+
 export type Severity = 'error' | 'warning' | 'information' | 'hint';
 export type SeveritySetting = Severity | 'off';
 
@@ -228,15 +230,3 @@ export function closeRuleIds(text: string): RuleId[] {
   return scored.slice(0, 3).map(({ id }) => id);
 }
 
-/** Levenshtein distance; inputs are short rule names. */
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length];
-}

@@ -11,7 +11,7 @@ import { isIndexMediaType, listIndexEntries, type IndexEntry } from './registry/
 import { discoverSignatures, prepareTrust, publicGoodTrustedRoot, type DigestTrust, type DiscoveryResult, type PreparedTrust, type SignerSpec } from './trust';
 import { verifyDiscovered } from './trust';
 import { prepareSigner } from './trust/signers';
-import { aggregateTrust, type AttestationResult } from './trust/status';
+import { aggregateTrust, earliest, type AttestationResult } from './trust/status';
 import type { ImageRef } from './types';
 import { VerificationCache, verificationKey } from './verification-cache';
 
@@ -198,17 +198,13 @@ async function withPlatforms(reader: RegistryReader, name: string, index: Digest
   const attestations = [...index.attestations, ...perEntry.flatMap((p) => p.trust.attestations.map((x) => label(x, p.label)))];
   const failing = perEntry.filter((p) => p.trust.status !== 'verified');
   if (failing.length === 0) {
-    const validUntil = earliestOf(perEntry.map((p) => p.trust.validUntil));
+    const validUntil = earliest(perEntry.map((p) => p.trust.validUntil));
     return { digest: index.digest, status: 'verified', signatures, attestations, reason: `Every platform manifest verified (${perEntry.map((p) => p.label).join(', ')}); the index itself: ${index.status}.`, ...(validUntil ? { validUntil } : {}) };
   }
   const worst = failing.find((p) => p.trust.status === 'invalid') ?? failing.find((p) => p.trust.status === 'error') ?? failing[0];
   return { digest: index.digest, status: index.status === 'invalid' ? 'invalid' : worst.trust.status, signatures, attestations, reason: `${index.reason} Platforms not verified: ${failing.map((p) => `${p.label} (${p.trust.status})`).join(', ')}.` };
 }
 
-function earliestOf(times: (string | undefined)[]): string | undefined {
-  const ms = times.filter((t): t is string => t !== undefined).map((t) => Date.parse(t) || 0);
-  return ms.length ? new Date(Math.min(...ms)).toISOString() : undefined;
-}
 
 /**
  * When a judgement must be made again: the trust verdict's own end (signature expiry, certificate notAfter) or the end
@@ -225,7 +221,7 @@ export function verdictValidUntil(v: ReferenceVerification | null | undefined): 
     const end = Date.UTC(y, m - 1, d + 1);
     if (exc.active && Number.isFinite(end)) times.push(new Date(end).toISOString());
   }
-  return earliestOf(times);
+  return earliest(times);
 }
 
 function exceptionOutcome(info: ExceptionInfo, active: boolean): NonNullable<PolicyOutcome['exception']> {

@@ -1,6 +1,7 @@
 // Typed reading of a parsed YAML document with diagnostics that point at the exact node. Knows nothing of policies
 // beyond "a mapping has a fixed set of keys"; the policy loaders decide what each key means.
 
+import { editDistance } from '../edit-distance';
 import { isAlias, isMap, isScalar, isSeq, type Document, type Node, type Scalar } from 'yaml';
 import type { OffsetRange } from '../types';
 import type { PolicyDiagnostic, PolicySeverity } from './types';
@@ -212,15 +213,3 @@ function unknownKeyMessage(name: string, what: string, allowed: readonly string[
   return `unknown key \`${name}\` in ${what}; ${hint}`;
 }
 
-/** Levenshtein distance; inputs are short key names. */
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length];
-}
