@@ -267,3 +267,40 @@ describe('how long a judgement holds in a long-lived editor', () => {
     assert.equal(verdictValidUntil({ ...base, trust: null, policy: { rule: 'prod', mode: 'enforce', exception: exception(false, '2026-01-01') } }), undefined);
   });
 });
+
+describe('a cached verdict is never lent to another rule or repository', () => {
+  test('two rules with the same name but different signers: a digest verified under one is not verified under the other', async () => {
+    const reg = new MemoryRegistry();
+    const img = image(reg);
+    sign(reg, img.digest, keyA);
+    const ruleA = rule({ name: 'prod', match: ['registry.example.com/acme/**'], normalizedMatch: ['registry.example.com/acme/**'], signers: [A] });
+    const ruleB = rule({ name: 'prod', match: ['registry.example.com/other/**'], normalizedMatch: ['registry.example.com/other/**'], signers: [B] });
+    const policy: PolicyLoadResult = { ...policyOf(ruleA), policy: { ...policyOf(ruleA).policy!, rules: [ruleA, ruleB] } };
+    const cache = new VerificationCache();
+    const underA = await verifyReference(reg, refTo(img.digest), null, policy, { now, cache });
+    assert.equal(underA?.trust?.status, 'verified', underA?.trust?.reason);
+    const text = `registry.example.com/other/app@${img.digest}`;
+    const other = classify({ kind: 'kubernetes', range: { start: 0, end: text.length }, text, reference: text, templated: false });
+    const underB = await verifyReference(reg, other, null, policy, { now, cache });
+    assert.equal(underB?.cacheAgeMs, undefined, 'not served from the entry of the other repository');
+    assert.notEqual(underB?.trust?.status, 'verified', underB?.trust?.reason);
+  });
+
+  test('the same image written with another host spelling is judged under the same rule, and a cached verdict is shared only then', async () => {
+    const reg = new MemoryRegistry();
+    const img = image(reg);
+    sign(reg, img.digest, keyA);
+    const strict = rule({ name: 'prod', match: ['registry.example.com/acme/**'], normalizedMatch: ['registry.example.com/acme/**'], signers: [B] });
+    const policy: PolicyLoadResult = { ...policyOf(strict), policy: { ...policyOf(strict).policy!, rules: [strict] } };
+    const cache = new VerificationCache();
+    for (const host of ['REGISTRY.EXAMPLE.COM', 'registry.example.com:443', 'Registry.Example.com']) {
+      const text = `${host}/acme/app@${img.digest}`;
+      const ref = classify({ kind: 'kubernetes', range: { start: 0, end: text.length }, text, reference: text, templated: false });
+      const v = await verifyReference(reg, ref, null, policy, { now, cache });
+      assert.equal(v?.policy.rule, 'prod', `${host}: the enforce rule applies`);
+      assert.equal(v?.policy.mode, 'enforce');
+      assert.notEqual(v?.trust?.status, 'verified', `${host}: signed by A only, the rule trusts B`);
+      assert.deepEqual(v?.findings.map((f) => f.code), ['untrusted-signer'], host);
+    }
+  });
+});
